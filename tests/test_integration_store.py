@@ -34,7 +34,7 @@ def test_minilm_ingest_and_dense_query(minilm_config, seeds_dir):
     assert len(q) == 384
     assert abs(sum(x * x for x in q) - 1.0) < 1e-3  # normalized
     hits = store.chunks.query(query_embeddings=[q], n_results=5, include=["documents"])["documents"][0]
-    assert any("Choe Sun-hui" in h or "Jo Chun" in h for h in hits[:3])
+    assert sum("accompanied" in h for h in hits) >= 2
 
 
 def test_llama_index_reads_our_chunks(tmp_path, seeds_dir):
