@@ -26,22 +26,22 @@ def default_model_cache() -> Path:
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     # Answering
-    generator: str = "auto"             # auto = the bundled local model if installed, else extractive
+    generator: str = "auto"  # auto = the bundled local model if installed, else extractive
     retrieval: str = "hybrid+rerank"
-    k: int = 5                          # passages handed to the generator / cited at most
-    candidates: int = 20                # passages each retriever returns before fusion and rerank
+    k: int = 5  # passages handed to the generator / cited at most
+    candidates: int = 20  # passages each retriever returns before fusion and rerank
     max_question_chars: int = 2000
     # Language models
-    llm_url: str | None = None          # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
+    llm_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1
     llm_model: str | None = None
     llm_api_key: str | None = None
     ollama_model: str | None = None
     ollama_host: str = "http://127.0.0.1:11434"
-    gguf: Path | None = None            # a user's own GGUF file
+    gguf: Path | None = None  # a user's own GGUF file
     model_cache: Path = field(default_factory=default_model_cache)
     llm_threads: int = 2
     llm_context: int = 2048
-    answer_timeout_s: float = 30.0      # after this, the extractive answer is returned with a notice
+    answer_timeout_s: float = 30.0  # after this, the extractive answer is returned with a notice
     max_answer_tokens: int = 160
 
     def __post_init__(self) -> None:
@@ -99,8 +99,7 @@ class Config:
             gguf=pick("gguf", "SOURCED_GGUF", Path, None),
             model_cache=pick("model_cache", "SOURCED_MODEL_CACHE", Path, None) or default_model_cache(),
             llm_threads=pick("llm_threads", "SOURCED_LLM_THREADS", int, d["llm_threads"].default),
-            answer_timeout_s=pick("answer_timeout_s", "SOURCED_ANSWER_TIMEOUT", float,
-                                  d["answer_timeout_s"].default),
+            answer_timeout_s=pick("answer_timeout_s", "SOURCED_ANSWER_TIMEOUT", float, d["answer_timeout_s"].default),
         )
         known = {f.name for f in fields(cls)}
         for key in list(o):

@@ -92,8 +92,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
         require("Chroma server", "SOURCED_TEST_REQUIRE_SERVER", "the `chroma` command is not installed")
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while not _heartbeat(url):
@@ -122,5 +125,6 @@ def any_store_config(request, tmp_path: Path) -> StoreConfig:
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path | None = None):
     """Run the installed `sourced` command; returns the CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(VENV_BIN / "sourced"), *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [str(VENV_BIN / "sourced"), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
+    )

@@ -26,7 +26,7 @@ def test_seed_offsets_exact_and_sentence_aligned():
         chunks = chunk_document(doc)
         assert chunks, f
         for c in chunks:
-            assert c.text == original[c.start:c.end]
+            assert c.text == original[c.start : c.end]
             assert c.start in starts and c.end in ends, "chunk boundary inside a sentence"
             assert len(c.text) <= ChunkingConfig().max_chars
         # together the chunks cover every sentence
@@ -37,14 +37,15 @@ def test_seed_offsets_exact_and_sentence_aligned():
 def test_lines_end_sentences():
     text = "Matthew Miller\nMiller described Putin as desperate. He said more.\n"
     spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == [
-        "Matthew Miller", "Miller described Putin as desperate.", "He said more."]
+    assert [text[s:e] for s, e in spans] == ["Matthew Miller", "Miller described Putin as desperate.", "He said more."]
 
 
 def test_abbreviations_do_not_split():
     text = "U.S. officials said Mr. Kim arrived. Prof. Easley disagreed."
     assert [text[s:e] for s, e in split_sentences(text)] == [
-        "U.S. officials said Mr. Kim arrived.", "Prof. Easley disagreed."]
+        "U.S. officials said Mr. Kim arrived.",
+        "Prof. Easley disagreed.",
+    ]
 
 
 def test_group_size_and_overlap():
@@ -59,7 +60,7 @@ def test_long_sentence_is_cut_at_whitespace():
     text = ("word " * 400).strip() + "."
     chunks = chunk_document(_doc(text), ChunkingConfig(max_chars=300))
     assert len(chunks) > 1
-    assert all(len(c.text) <= 300 and c.text == text[c.start:c.end] for c in chunks)
+    assert all(len(c.text) <= 300 and c.text == text[c.start : c.end] for c in chunks)
     assert all(not c.text.startswith(" ") and not c.text.endswith(" ") for c in chunks)
 
 
@@ -84,7 +85,7 @@ def test_fuzz_offsets_always_exact(text: str, sentences: int, overlap: int, max_
     chunks = chunk_document(_doc(text), config)
     for c in chunks:
         assert 0 <= c.start < c.end <= len(text)
-        assert c.text == text[c.start:c.end]
+        assert c.text == text[c.start : c.end]
         assert c.text == c.text.strip()
         assert len(c.text) <= max_chars
     assert [c.position for c in chunks] == list(range(len(chunks)))

@@ -46,8 +46,9 @@ def test_status_lists_documents(tmp_path: Path, seeds_dir: Path):
 
 def test_exit_status_and_messages(tmp_path: Path, seeds_dir: Path):
     (seeds_dir / "empty.txt").write_text("")
-    out = run_cli("ingest", str(seeds_dir), str(tmp_path / "nope"), "--store", str(tmp_path / "s"),
-                  "--embedder", "hash")
+    out = run_cli(
+        "ingest", str(seeds_dir), str(tmp_path / "nope"), "--store", str(tmp_path / "s"), "--embedder", "hash"
+    )
     assert out.returncode == 1
     assert "empty.txt: empty file" in out.stderr
     assert "nope: no such file or folder" in out.stderr
@@ -84,8 +85,11 @@ def test_kill_9_mid_ingest_then_rerun_matches_clean_ingest(tmp_path: Path):
     rng = random.Random(7)
     killed = 0
     for _ in range(5):
-        proc = subprocess.Popen([str(VENV_BIN / "sourced"), "ingest", str(corpus), "--store", str(store),
-                                 "--embedder", "hash", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "sourced"), "ingest", str(corpus), "--store", str(store), "--embedder", "hash", "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(1.5, 4.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)

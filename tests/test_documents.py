@@ -33,7 +33,9 @@ def test_markdown_title_and_html_text(tmp_path: Path):
     page.write_text(
         "<html><head><title>Train &amp; talks</title><script>alert('x')</script>"
         "<style>p{}</style></head><body><h1>Arrival</h1><p>Kim&#8217;s train reached <b>Khasan</b>.</p>"
-        "<p>Second paragraph.</p></body></html>", encoding="utf-8")
+        "<p>Second paragraph.</p></body></html>",
+        encoding="utf-8",
+    )
     doc = load_document(page)
     assert doc.title == "Train & talks"
     assert "alert" not in doc.text and "p{}" not in doc.text and "<" not in doc.text
@@ -47,13 +49,16 @@ def test_html_blocks_become_lines():
     assert title == ""
 
 
-@pytest.mark.parametrize(("head", "expected"), [
-    ("date 2023-09-12 Some text", "2023-09-12"),
-    ("Published: 14 March 2024\nBody", "2024-03-14"),
-    ("Title\nPublished: March 4, 2024\n", "2024-03-04"),
-    ("By Chris King • 12 September 2023 • 1:36", "2023-09-12"),
-    ("Kim left on Sunday, September 10, 2023, night.", None),
-])
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("date 2023-09-12 Some text", "2023-09-12"),
+        ("Published: 14 March 2024\nBody", "2024-03-14"),
+        ("Title\nPublished: March 4, 2024\n", "2024-03-04"),
+        ("By Chris King • 12 September 2023 • 1:36", "2023-09-12"),
+        ("Kim left on Sunday, September 10, 2023, night.", None),
+    ],
+)
 def test_published(head: str, expected: str | None):
     assert find_published(head) == expected
 
@@ -72,13 +77,16 @@ def test_crlf_normalised(tmp_path: Path):
     assert load_document(f).text == "Line one.\nLine two.\n"
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), [
-    ("empty.txt", b"", "empty"),
-    ("blank.txt", b"   \n\n\t  \n", "empty"),
-    ("binary.txt", bytes(range(256)) * 4, "binary"),
-    ("controls.txt", b"\x01\x02\x03\x04\x05\x06" * 100, "binary"),
-    ("empty.html", b"<html><script>var a = 1;</script></html>", "empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"   \n\n\t  \n", "empty"),
+        ("binary.txt", bytes(range(256)) * 4, "binary"),
+        ("controls.txt", b"\x01\x02\x03\x04\x05\x06" * 100, "binary"),
+        ("empty.html", b"<html><script>var a = 1;</script></html>", "empty"),
+    ],
+)
 def test_bad_files(tmp_path: Path, name: str, content: bytes, reason: str):
     f = tmp_path / name
     f.write_bytes(content)

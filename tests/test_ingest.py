@@ -45,8 +45,8 @@ def test_offsets_stored_exactly(any_store_config, seeds_dir: Path):
     store = Store.open(any_store_config)
     for chunk in store.all_chunks():
         original = (seeds_dir / chunk.source).read_text(encoding="utf-8")
-        assert chunk.text == original[chunk.start:chunk.end]
-        assert store.document_text(chunk.source)[chunk.start:chunk.end] == chunk.text
+        assert chunk.text == original[chunk.start : chunk.end]
+        assert store.document_text(chunk.source)[chunk.start : chunk.end] == chunk.text
 
 
 def test_modified_file_replaces_exactly_its_chunks(any_store_config, seeds_dir: Path):

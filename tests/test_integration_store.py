@@ -49,4 +49,4 @@ def test_llama_index_reads_our_chunks(tmp_path, seeds_dir):
     assert nodes and any("Khasan" in n.node.get_content() for n in nodes)
     n = nodes[0].node
     text = store.document_text(n.metadata["source"])
-    assert text[n.metadata["start"]:n.metadata["end"]] == n.get_content()
+    assert text[n.metadata["start"] : n.metadata["end"]] == n.get_content()

@@ -21,11 +21,16 @@ def _store_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("store")
     g.add_argument("--store", metavar="DIR", help="store folder (default .sourced/store; env SOURCED_STORE)")
     g.add_argument("--collection", metavar="NAME", help="collection (default articles; env SOURCED_COLLECTION)")
-    g.add_argument("--chroma-url", metavar="URL",
-                   help="use a Chroma server instead of the folder, e.g. http://127.0.0.1:8000 "
-                        "(env SOURCED_CHROMA_URL)")
-    g.add_argument("--embedder", metavar="NAME",
-                   help="embedder for a new collection: all-MiniLM-L6-v2 (default), hash, or a model folder")
+    g.add_argument(
+        "--chroma-url",
+        metavar="URL",
+        help="use a Chroma server instead of the folder, e.g. http://127.0.0.1:8000 (env SOURCED_CHROMA_URL)",
+    )
+    g.add_argument(
+        "--embedder",
+        metavar="NAME",
+        help="embedder for a new collection: all-MiniLM-L6-v2 (default), hash, or a model folder",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-file-mb", type=float, metavar="MB", help="skip larger files (default 20)")
     p.add_argument("--chunk-sentences", type=int, metavar="N", help="sentences per chunk (default 4)")
     p.add_argument("--chunk-overlap", type=int, metavar="N", help="sentences shared by neighbours (default 1)")
-    p.add_argument("--wait", type=float, default=0.0, metavar="S",
-                   help="wait up to S seconds if another ingest holds the store")
+    p.add_argument(
+        "--wait", type=float, default=0.0, metavar="S", help="wait up to S seconds if another ingest holds the store"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only problems and the summary")
     _store_flags(p)
@@ -59,8 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace, **extra):
     from qa.config import Config
 
-    keys = ("store", "collection", "chroma_url", "embedder", "max_file_mb", "chunk_sentences", "chunk_overlap",
-            "generator", "k", "llm_url", "llm_model", "ollama_model", "gguf", "answer_timeout_s", "retrieval")
+    keys = (
+        "store",
+        "collection",
+        "chroma_url",
+        "embedder",
+        "max_file_mb",
+        "chunk_sentences",
+        "chunk_overlap",
+        "generator",
+        "k",
+        "llm_url",
+        "llm_model",
+        "ollama_model",
+        "gguf",
+        "answer_timeout_s",
+        "retrieval",
+    )
     given = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     return Config.from_env(**given, **extra)
 
@@ -69,8 +90,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from vectorstore.ingest import FAILED, PRUNED, SKIPPED, ingest
 
     config = _config(args)
-    report = ingest(args.paths, config.store, prune=args.prune, show_progress=not (args.quiet or args.json),
-                    wait_s=args.wait)
+    report = ingest(
+        args.paths, config.store, prune=args.prune, show_progress=not (args.quiet or args.json), wait_s=args.wait
+    )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

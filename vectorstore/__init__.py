@@ -26,6 +26,17 @@ from .errors import (
 from .types import Chunk, Document, DocumentRecord
 
 __all__ = [
-    "Chunk", "ChunkingConfig", "Document", "DocumentRecord", "LoadError", "SourcedError", "StoreBusy",
-    "StoreConfig", "StoreError", "StoreIncompatible", "StoreNotFound", "StoreReadOnly", "StoreUnavailable",
+    "Chunk",
+    "ChunkingConfig",
+    "Document",
+    "DocumentRecord",
+    "LoadError",
+    "SourcedError",
+    "StoreBusy",
+    "StoreConfig",
+    "StoreError",
+    "StoreIncompatible",
+    "StoreNotFound",
+    "StoreReadOnly",
+    "StoreUnavailable",
 ]

@@ -102,11 +102,7 @@ def group_sentences(sentences: list[Span], config: ChunkingConfig) -> list[Span]
     i = 0
     while i < len(sentences):
         j = i + 1  # sentences[i:j] is the chunk; always at least one sentence
-        while (
-            j < len(sentences)
-            and j - i < config.sentences
-            and sentences[j][1] - sentences[i][0] <= config.max_chars
-        ):
+        while j < len(sentences) and j - i < config.sentences and sentences[j][1] - sentences[i][0] <= config.max_chars:
             j += 1
         chunks.append((sentences[i][0], sentences[j - 1][1]))
         if j >= len(sentences):

@@ -58,8 +58,11 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
                 add(p)
             else:
                 found.errors.append(
-                    LoadError(str(p), f"unsupported file type '{p.suffix or '(none)'}'",
-                              "Supported: " + ", ".join(sorted(SUPPORTED)) + ".")
+                    LoadError(
+                        str(p),
+                        f"unsupported file type '{p.suffix or '(none)'}'",
+                        "Supported: " + ", ".join(sorted(SUPPORTED)) + ".",
+                    )
                 )
         else:
             found.errors.append(LoadError(str(p), "no such file or folder"))
@@ -76,7 +79,8 @@ def load_document(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> Docume
         size = p.stat().st_size
         if size > max_bytes:
             raise LoadError(
-                str(p), f"file too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB limit)",
+                str(p),
+                f"file too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB limit)",
                 "Raise the limit with --max-file-mb.",
             )
         data = p.read_bytes()
@@ -127,8 +131,29 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 class _TextExtractor(HTMLParser):
     """Visible text of an HTML page: no script/style, block elements become line breaks."""
 
-    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-             "header", "footer", "blockquote", "pre", "table", "ul", "ol", "title"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "title",
+    }
     HIDDEN = {"script", "style", "noscript", "template", "head"}
 
     def __init__(self) -> None:
@@ -186,16 +211,37 @@ def find_title(text: str, fmt: str) -> str:
     return ""
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 _MONTH_RE = "(" + "|".join(_MONTHS) + ")"
 _PUBLISHED_PATTERNS = [
     # "date 2023-09-12", "Published: 2023-09-12", "Date: 2023-09-12"
     (re.compile(r"(?im)^\s*(?:date|published|posted|updated)\s*:?\s*(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
     # "Published: 12 September 2023", "By Chris King • 12 September 2023"
-    (re.compile(rf"(?im)^\s*(?:published|posted|date|by\b[^\n]*?[•|·-])\s*:?\s*(\d{{1,2}})\s+{_MONTH_RE}\s+(\d{{4}})"),
-     "dmy"),
+    (
+        re.compile(
+            rf"(?im)^\s*(?:published|posted|date|by\b[^\n]*?[•|·-])\s*:?\s*(\d{{1,2}})\s+{_MONTH_RE}\s+(\d{{4}})"
+        ),
+        "dmy",
+    ),
     # "Published: September 12, 2023"
     (re.compile(rf"(?im)^\s*(?:published|posted|date)\s*:?\s*{_MONTH_RE}\s+(\d{{1,2}}),?\s+(\d{{4}})"), "mdy"),
 ]

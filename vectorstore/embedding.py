@@ -69,7 +69,10 @@ def _build(name: str) -> BaseEmbedding:
 
     hf_logging.disable_progress_bar()  # our own progress bar is the one the user should see
     return HuggingFaceEmbedding(
-        model_name=str(path), device="cpu", normalize=True, embed_batch_size=BATCH_SIZE,
+        model_name=str(path),
+        device="cpu",
+        normalize=True,
+        embed_batch_size=BATCH_SIZE,
     )
 
 

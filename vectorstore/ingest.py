@@ -67,20 +67,29 @@ class IngestReport:
         return self.count(FAILED) == 0
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in (ADDED, UPDATED, UNCHANGED, SKIPPED, FAILED, PRUNED)
-                 if self.count(s) or s in (ADDED, UPDATED, UNCHANGED)]
-        return (f"documents: {', '.join(parts)}; chunks written: {self.chunks_written} "
-                f"(embedded {self.chunks_embedded}); store now holds {self.total_documents} documents, "
-                f"{self.total_chunks} chunks; {self.seconds:.1f} s")
+        parts = [
+            f"{self.count(s)} {s}"
+            for s in (ADDED, UPDATED, UNCHANGED, SKIPPED, FAILED, PRUNED)
+            if self.count(s) or s in (ADDED, UPDATED, UNCHANGED)
+        ]
+        return (
+            f"documents: {', '.join(parts)}; chunks written: {self.chunks_written} "
+            f"(embedded {self.chunks_embedded}); store now holds {self.total_documents} documents, "
+            f"{self.total_chunks} chunks; {self.seconds:.1f} s"
+        )
 
     def to_dict(self) -> dict:
         return {
-            "location": self.location, "collection": self.collection,
+            "location": self.location,
+            "collection": self.collection,
             "outcomes": [o.__dict__ for o in self.outcomes],
             "counts": {s: self.count(s) for s in (ADDED, UPDATED, UNCHANGED, SKIPPED, FAILED, PRUNED)},
-            "chunks_written": self.chunks_written, "chunks_embedded": self.chunks_embedded,
-            "swept": self.swept, "seconds": round(self.seconds, 3),
-            "total_chunks": self.total_chunks, "total_documents": self.total_documents,
+            "chunks_written": self.chunks_written,
+            "chunks_embedded": self.chunks_embedded,
+            "swept": self.swept,
+            "seconds": round(self.seconds, 3),
+            "total_chunks": self.total_chunks,
+            "total_documents": self.total_documents,
         }
 
 
@@ -167,16 +176,27 @@ def ingest(
     return report
 
 
-def _prepare(path: Path, config: StoreConfig, embedder: str, records: dict[str, DocumentRecord],
-             by_hash: dict[str, str], seen_sources: dict[str, str], pending: list[_Pending]) -> FileOutcome:
+def _prepare(
+    path: Path,
+    config: StoreConfig,
+    embedder: str,
+    records: dict[str, DocumentRecord],
+    by_hash: dict[str, str],
+    seen_sources: dict[str, str],
+    pending: list[_Pending],
+) -> FileOutcome:
     """Load and classify one file; queue it for embedding if it is new or changed."""
     try:
         doc = load_document(path, config.max_file_bytes)
     except LoadError as e:
         return FileOutcome(str(path), path.name, FAILED, e.reason + _hint(e))
     if doc.source in seen_sources:
-        return FileOutcome(str(path), doc.source, SKIPPED,
-                           f"another file named {doc.source} ({seen_sources[doc.source]}) was ingested in this run")
+        return FileOutcome(
+            str(path),
+            doc.source,
+            SKIPPED,
+            f"another file named {doc.source} ({seen_sources[doc.source]}) was ingested in this run",
+        )
     seen_sources[doc.source] = str(path)
     doc_hash = doc.content_hash
     version = document_version(doc_hash, config.chunking, embedder)

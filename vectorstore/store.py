@@ -32,7 +32,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlparse
 
 from .config import DEFAULT_EMBEDDER, StoreConfig
@@ -76,8 +75,10 @@ def make_client(config: StoreConfig, create: bool):
         url = urlparse(config.chroma_url if "://" in config.chroma_url else f"http://{config.chroma_url}")
         try:
             client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=settings,
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
             )
             client.heartbeat()
         except Exception as e:  # chromadb raises several kinds for a server that is down
@@ -95,16 +96,21 @@ def make_client(config: StoreConfig, create: bool):
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreReadOnly(f"Cannot create the store folder {path}: {e.strerror}.",
-                                "Choose another folder with --store.") from e
+            raise StoreReadOnly(
+                f"Cannot create the store folder {path}: {e.strerror}.", "Choose another folder with --store."
+            ) from e
         if not os.access(path, os.W_OK):
-            raise StoreReadOnly(f"The store folder {path} is not writable.",
-                                "Fix its permissions or choose another folder with --store.")
+            raise StoreReadOnly(
+                f"The store folder {path} is not writable.",
+                "Fix its permissions or choose another folder with --store.",
+            )
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as e:
-        raise StoreError(f"Cannot open the store at {path}: {e}.",
-                         "If it was made by another program, point --store at a new folder.") from e
+        raise StoreError(
+            f"Cannot open the store at {path}: {e}.",
+            "If it was made by another program, point --store at a new folder.",
+        ) from e
 
 
 class Store:
@@ -143,11 +149,15 @@ class Store:
             meta = {"sourced_schema": SCHEMA, "embedder": config.embedder or DEFAULT_EMBEDDER, "created": _now()}
             try:
                 chunks = client.get_or_create_collection(
-                    config.collection, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
+                    config.collection,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
                     embedding_function=None,
                 )
                 docs = client.get_or_create_collection(
-                    docs_name, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
+                    docs_name,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
                     embedding_function=None,
                 )
             except Exception as e:
@@ -191,8 +201,10 @@ class Store:
             tlock = _process_locks.setdefault(key, threading.Lock())
         acquired = tlock.acquire(timeout=wait_s) if wait_s > 0 else tlock.acquire(blocking=False)
         if not acquired:
-            raise StoreBusy(f"The store at {self.config.location} is busy: another ingest in this process is "
-                            "writing to it.", "Try again when it has finished.")
+            raise StoreBusy(
+                f"The store at {self.config.location} is busy: another ingest in this process is writing to it.",
+                "Try again when it has finished.",
+            )
         try:
             if self.config.chroma_url:
                 yield
@@ -212,7 +224,7 @@ class Store:
                         if time.monotonic() >= deadline:
                             holder = _read_holder(fd)
                             raise StoreBusy(
-                                f"The store at {self.config.location} is busy: another ingest{holder} is writing to it.",
+                                f"The store at {self.config.location} is busy: another ingest{holder} is writing.",
                                 "Wait for it to finish, then run this again.",
                             ) from None
                         time.sleep(0.1)
@@ -266,13 +278,34 @@ class Store:
         out.sort(key=lambda c: (c.source, c.position))
         return out
 
+    def nodes(self, batch: int = 5000) -> list:
+        """Every valid chunk as the llama-index `TextNode` that `ChromaVectorStore` would return."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        versions = self.valid_versions()
+        out = []
+        total = self.chunks.count()
+        for offset in range(0, total, batch):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if cid.split("-", 1)[0] in versions:
+                    out.append(metadata_dict_to_node(meta, text=text))
+        return out
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=list(ids), include=["embeddings"])
+        return {i: e for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
     def embeddings_by_chunk_hash(self, hashes: Sequence[str]) -> dict[str, list[float]]:
         """Stored embeddings of chunks whose text hash is in `hashes` (to skip re-embedding)."""
         found: dict[str, list[float]] = {}
         unique = list(dict.fromkeys(hashes))
         for i in range(0, len(unique), 500):
-            got = self.chunks.get(where={"chunk_hash": {"$in": unique[i:i + 500]}},
-                                  include=["embeddings", "metadatas"])
+            got = self.chunks.get(
+                where={"chunk_hash": {"$in": unique[i : i + 500]}}, include=["embeddings", "metadatas"]
+            )
             for emb, meta in zip(got["embeddings"], got["metadatas"], strict=True):
                 found[meta["chunk_hash"]] = [float(x) for x in emb]
         return found
@@ -282,8 +315,9 @@ class Store:
         ids = self.chunk_ids()
         versions = {r.version for r in records}
         valid = sum(1 for i in ids if i.split("-", 1)[0] in versions)
-        return StoreStatus(self.config.location, self.config.collection, self.embedder_name,
-                           records, valid, len(ids) - valid)
+        return StoreStatus(
+            self.config.location, self.config.collection, self.embedder_name, records, valid, len(ids) - valid
+        )
 
     def vector_store(self):
         """This corpus as a llama-index `ChromaVectorStore` (for `VectorStoreIndex`)."""
@@ -293,28 +327,44 @@ class Store:
 
     # -- writing (call inside `with store.writer():`) -------------------------------------
 
-    def put_document(self, document: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]],
-                     previous: DocumentRecord | None = None) -> DocumentRecord:
+    def put_document(
+        self,
+        document: Document,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        previous: DocumentRecord | None = None,
+    ) -> DocumentRecord:
         """Write a document's chunks, then commit its record, then drop its previous version."""
         assert len(chunks) == len(embeddings)
         version = chunks[0].version if chunks else ""
         try:
             step = max(1, min(self.client.get_max_batch_size(), 1000))
             for i in range(0, len(chunks), step):
-                part = chunks[i:i + step]
+                part = chunks[i : i + step]
                 self.chunks.upsert(
                     ids=[c.id for c in part],
-                    embeddings=[list(e) for e in embeddings[i:i + step]],
+                    embeddings=[list(e) for e in embeddings[i : i + step]],
                     documents=[c.text for c in part],
                     metadatas=[chunk_metadata(c) for c in part],
                 )
             record = DocumentRecord(
-                source=document.source, title=document.title, published=document.published,
-                path=document.path, doc_hash=document.content_hash, version=version, chunks=len(chunks),
-                chars=len(document.text), format=document.format, ingested_at=_now(),
+                source=document.source,
+                title=document.title,
+                published=document.published,
+                path=document.path,
+                doc_hash=document.content_hash,
+                version=version,
+                chunks=len(chunks),
+                chars=len(document.text),
+                format=document.format,
+                ingested_at=_now(),
             )
-            self.docs.upsert(ids=[document.source], embeddings=[_mean(embeddings)],
-                             documents=[document.text], metadatas=[_record_metadata(record)])
+            self.docs.upsert(
+                ids=[document.source],
+                embeddings=[_mean(embeddings)],
+                documents=[document.text],
+                metadatas=[_record_metadata(record)],
+            )
             if previous is not None and previous.version != version:
                 self._delete_version(previous.version)
         except StoreError:
@@ -335,13 +385,13 @@ class Store:
         """Delete chunks no committed record vouches for (left by a killed ingest)."""
         stale = self.stale_ids()
         for i in range(0, len(stale), 1000):
-            self.chunks.delete(ids=stale[i:i + 1000])
+            self.chunks.delete(ids=stale[i : i + 1000])
         return len(stale)
 
     def _delete_version(self, version: str) -> None:
         ids = [i for i in self.chunk_ids() if i.split("-", 1)[0] == version]
         for i in range(0, len(ids), 1000):
-            self.chunks.delete(ids=ids[i:i + 1000])
+            self.chunks.delete(ids=ids[i : i + 1000])
 
 
 # -- metadata <-> types ------------------------------------------------------------------
@@ -364,9 +414,13 @@ def chunk_metadata(chunk: Chunk) -> dict:
         "chunk_hash": chunk.chunk_hash,
     }
     node = TextNode(
-        id_=chunk.id, text=chunk.text, metadata=meta,
-        start_char_idx=chunk.start, end_char_idx=chunk.end,
-        excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta),
+        id_=chunk.id,
+        text=chunk.text,
+        metadata=meta,
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+        excluded_embed_metadata_keys=list(meta),
+        excluded_llm_metadata_keys=list(meta),
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.source)},
     )
     return node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
@@ -374,8 +428,14 @@ def chunk_metadata(chunk: Chunk) -> dict:
 
 def chunk_from_metadata(text: str, meta: dict) -> Chunk:
     return Chunk(
-        source=meta["source"], position=int(meta["position"]), start=int(meta["start"]), end=int(meta["end"]),
-        text=text, doc_hash=meta["doc_hash"], version=meta["version"], title=meta.get("title", ""),
+        source=meta["source"],
+        position=int(meta["position"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        doc_hash=meta["doc_hash"],
+        version=meta["version"],
+        title=meta.get("title", ""),
         published=meta.get("published") or None,
     )
 
@@ -386,9 +446,15 @@ def _record_metadata(r: DocumentRecord) -> dict:
 
 def _record(meta: dict) -> DocumentRecord:
     return DocumentRecord(
-        source=meta["source"], title=meta.get("title", ""), published=meta.get("published") or None,
-        path=meta.get("path", ""), doc_hash=meta["doc_hash"], version=meta["version"],
-        chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", ""),
+        source=meta["source"],
+        title=meta.get("title", ""),
+        published=meta.get("published") or None,
+        path=meta.get("path", ""),
+        doc_hash=meta["doc_hash"],
+        version=meta["version"],
+        chunks=int(meta.get("chunks", 0)),
+        chars=int(meta.get("chars", 0)),
+        format=meta.get("format", ""),
         ingested_at=meta.get("ingested_at", ""),
     )
 
@@ -417,22 +483,36 @@ def _read_holder(fd: int) -> str:
 def _write_error(config: StoreConfig, e: Exception) -> StoreError:
     text = str(e)
     if isinstance(e, OSError) and e.errno == 28 or "No space left" in text or "disk is full" in text:
-        return StoreError(f"The disk holding {config.location} is full; the write was not completed.",
-                          "Free some space and run the ingest again; what was stored before is intact.")
-    if (isinstance(e, PermissionError) or "readonly" in text.lower() or "read-only" in text.lower()
-            or "permission denied" in text.lower()):
-        return StoreReadOnly(f"The store at {config.location} cannot be written ({text.strip()[:120]}).",
-                             "Fix its permissions or choose another folder with --store.")
+        return StoreError(
+            f"The disk holding {config.location} is full; the write was not completed.",
+            "Free some space and run the ingest again; what was stored before is intact.",
+        )
+    if (
+        isinstance(e, PermissionError)
+        or "readonly" in text.lower()
+        or "read-only" in text.lower()
+        or "permission denied" in text.lower()
+    ):
+        return StoreReadOnly(
+            f"The store at {config.location} cannot be written ({text.strip()[:120]}).",
+            "Fix its permissions or choose another folder with --store.",
+        )
     if config.chroma_url:
-        return StoreUnavailable(f"The Chroma server at {config.chroma_url} failed: {text[:200]}.",
-                                "Check that it is running, then try again.")
-    return StoreError(f"Writing to the store at {config.location} failed: {text[:200]}.",
-                      "Run the ingest again; what was stored before is intact.")
+        return StoreUnavailable(
+            f"The Chroma server at {config.chroma_url} failed: {text[:200]}.",
+            "Check that it is running, then try again.",
+        )
+    return StoreError(
+        f"Writing to the store at {config.location} failed: {text[:200]}.",
+        "Run the ingest again; what was stored before is intact.",
+    )
 
 
 def _check_collection_name(name: str) -> None:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,56}[A-Za-z0-9]", name) or ".." in name:
-        raise StoreError(f"Invalid collection name '{name}'.",
-                         "Use 3-58 letters, digits, '.', '_' or '-', starting and ending with a letter or digit.")
+        raise StoreError(
+            f"Invalid collection name '{name}'.",
+            "Use 3-58 letters, digits, '.', '_' or '-', starting and ending with a letter or digit.",
+        )

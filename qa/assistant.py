@@ -1,0 +1,377 @@
+"""The Assistant: question (and conversation) in, verified and cited `Answer` out.
+
+One pipeline for every front end:
+
+    question ─ clean ─ standalone rewrite ─ hybrid retrieval ─ rerank ─ evidence ─┬─ refusal
+                                                                                   ├─ conflicts
+                                                              generator (extractive | LLM)
+                                                                         └─ citation check ─ Answer
+
+`ask` returns the final answer; `stream` returns an `AnswerStream` whose `draft` (sources and
+the extractive answer) is ready at once and whose iteration yields the generator's tokens, the
+verified `answer` being set when they end. A language model that fails or outlives
+`answer_timeout_s` leaves the extractive answer in place, with a notice.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from vectorstore.store import Store
+from vectorstore.types import DocumentRecord
+
+from . import conflicts as conflict_rules
+from .citations import verify
+from .config import Config
+from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
+from .evidence import Evidence, Quote, collect, merge_passages, select
+from .extractive import REFUSAL, ExtractiveGenerator, compose
+from .generate import Draft, Generator
+from .question import analyze
+from .rerank import Reranker
+from .retrieval import Retriever
+from .rewrite import rule_rewrite
+from .types import Answer, Conflict, ConflictSide, Passage
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+_UNSURE = re.compile(
+    r"\b(i (do not|don't) know|(the )?(articles|passages|sources) (do not|don't) "
+    r"(say|mention|state|contain)|not (mentioned|stated) in the)",
+    re.I,
+)
+
+
+class Assistant:
+    def __init__(self, config: Config, store: Store, embedder, generator: Generator) -> None:
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self.generator = generator
+        self.retriever = Retriever(store, embedder, config.candidates)
+        self.reranker = Reranker(embedder)
+        self.extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator()
+        self._texts: dict[str, str | None] = {}
+
+    @classmethod
+    def open(
+        cls,
+        store: str | Path | None = None,
+        collection: str | None = None,
+        chroma_url: str | None = None,
+        *,
+        config: Config | None = None,
+        generator: Generator | str | None = None,
+        embedder=None,
+        **overrides,
+    ) -> Assistant:
+        """Open the assistant over a store; settings come from `config` or flags/environment."""
+        from llama_index.core import Settings
+        from llama_index.core.llms import MockLLM
+
+        from vectorstore.embedding import load_embedder
+
+        from .generators import make_generator
+
+        if config is None:
+            config = Config.from_env(
+                store=store,
+                collection=collection,
+                chroma_url=chroma_url,
+                generator=generator if isinstance(generator, str) else None,
+                **overrides,
+            )
+        st = Store.open(config.store)
+        embedder = embedder or load_embedder(st.embedder_name)
+        gen = generator if isinstance(generator, Generator) else make_generator(config)
+        # llama-index must never reach for its OpenAI defaults
+        Settings.embed_model = embedder
+        Settings.llm = getattr(gen, "llm", None) or MockLLM()
+        return cls(config, st, embedder, gen)
+
+    # -- public API --------------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence | None = None) -> Answer:
+        s = self.stream(question, history)
+        for _ in s:
+            pass
+        return s.answer
+
+    def stream(self, question: str, history: Sequence | None = None) -> AnswerStream:
+        started = time.perf_counter()
+        draft, answer = self.prepare(question, history)
+        answer.timings["draft_s"] = time.perf_counter() - started
+        if self.generator is self.extractive or not answer.answerable:
+            return AnswerStream(answer, None, None)
+        return AnswerStream(
+            answer,
+            self.generator.stream(draft),
+            lambda text: self._finish(draft, answer, text),
+            timeout_s=self.config.answer_timeout_s,
+            started=started,
+        )
+
+    def retrieve(self, question: str) -> list[Passage]:
+        """The ranked passages for a question, as `Answer.retrieved` would hold them."""
+        return self.prepare(question, None)[1].retrieved
+
+    def documents(self) -> list[DocumentRecord]:
+        return sorted(self.store.records().values(), key=lambda r: r.source)
+
+    def ingest(self, paths: Sequence[str | Path], on_progress=None, wait_s: float = 10.0):
+        """Ingest files into this assistant's store; they are searchable when this returns."""
+        from vectorstore.ingest import ingest
+
+        report = ingest(paths, self.config.store, embedder=self.embedder, on_progress=on_progress, wait_s=wait_s)
+        self.retriever.refresh()
+        self._texts.clear()
+        return report
+
+    def document_text(self, source: str) -> str | None:
+        if source not in self._texts:
+            self._texts[source] = self.store.document_text(source)
+        return self._texts[source]
+
+    # -- the pipeline --------------------------------------------------------------------
+
+    def clean_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise EmptyQuestion("The question must be text.")
+        text = " ".join(_CONTROL.sub(" ", question).split())
+        if not text:
+            raise EmptyQuestion("The question is empty.", "Type a question about the articles.")
+        if len(text) > self.config.max_question_chars:
+            raise QuestionTooLong(
+                f"The question is {len(text):,} characters long; the limit is {self.config.max_question_chars:,}.",
+                "Ask the question itself, in a sentence or two.",
+            )
+        return text
+
+    def prepare(self, question: str, history: Sequence | None) -> tuple[Draft, Answer]:
+        t0 = time.perf_counter()
+        q = self.clean_question(question)
+        turns = normalize_history(history)
+        standalone = q
+        if turns:
+            standalone = self.generator.rewrite(q, turns) or rule_rewrite(q, turns)
+        if self.retriever.refresh():
+            self._texts.clear()
+        if self.retriever.size == 0:
+            raise EmptyStore(
+                f"The store at {self.config.store.location} holds no articles.",
+                "Ingest some first: `sourced ingest seeds/`.",
+            )
+        info = analyze(standalone, original=q)
+        t1 = time.perf_counter()
+        mode = self.config.retrieval
+        query = self.embedder.get_query_embedding(standalone)
+        passages = self.retriever.retrieve(standalone, "hybrid" if mode == "hybrid+rerank" else mode, query)
+        if mode == "hybrid+rerank":
+            passages, sentences = self.reranker.rerank(info, query, passages, self.retriever.stats)
+        else:
+            import numpy as np
+
+            sentences = self.reranker.score_sentences(
+                info, np.asarray(query, dtype=np.float32), passages, self.retriever.stats
+            )
+        t2 = time.perf_counter()
+        quotes = collect(passages, sentences, top=max(self.config.k, 8))
+        evidence = select(info, quotes, sentences, self.retriever.stats)
+        found = conflict_rules.detect(info, quotes) if evidence.answerable else []
+        if found:
+            evidence = _with_conflict_sides(evidence, found)
+        draft = Draft(q, standalone, info, evidence, found)
+        retrieved = merge_passages(passages)[: self.config.k]
+        answer = self._extractive_answer(draft, retrieved)
+        answer.timings.update(rewrite_s=t1 - t0, retrieve_s=t2 - t1, answer_s=time.perf_counter() - t2)
+        return draft, answer
+
+    def _extractive_answer(self, draft: Draft, retrieved: list[Passage]) -> Answer:
+        base = Answer(
+            question=draft.question,
+            standalone_question=draft.standalone,
+            text=REFUSAL,
+            answerable=False,
+            retrieved=retrieved,
+            generator=self.extractive.name,
+        )
+        if not draft.evidence.answerable:
+            base.related = retrieved[:3]
+            return base
+        checked = verify(compose(draft), draft.evidence.quotes, self.document_text, draft.standalone)
+        if not checked.citations:
+            base.related = retrieved[:3]
+            return base
+        base.text, base.citations, base.answerable = checked.text, checked.citations, True
+        base.conflicts = _conflicts(draft, checked.order)
+        return base
+
+    def _finish(self, draft: Draft, extractive: Answer, text: str) -> Answer:
+        """The final answer from a generator's text: verified, or the extractive one if it fails."""
+        answer = Answer(
+            question=draft.question,
+            standalone_question=draft.standalone,
+            text=text,
+            answerable=True,
+            retrieved=extractive.retrieved,
+            generator=self.generator.name,
+            timings=dict(extractive.timings),
+        )
+        if _UNSURE.search(text) and "[" not in text:
+            answer.text, answer.answerable, answer.related = REFUSAL, False, extractive.retrieved[:3]
+            return answer
+        checked = verify(text, draft.evidence.quotes, self.document_text, draft.standalone)
+        if not checked.citations:
+            extractive.notices.append(
+                "The model's answer could not be checked against the articles; showing the passages themselves."
+            )
+            return extractive
+        answer.text, answer.citations = checked.text, checked.citations
+        answer.conflicts = _conflicts(draft, checked.order)
+        if draft.conflicts and not answer.conflicts:
+            answer.conflicts = extractive.conflicts  # the model smoothed over a disagreement: keep it visible
+            answer.citations, answer.text = extractive.citations, extractive.text
+            answer.notices.append("The articles disagree here; showing each side as written.")
+        if checked.removed:
+            answer.notices.append(
+                f"Removed {len(checked.removed)} sentence(s) of the model's answer that no passage supports."
+            )
+        return answer
+
+
+class AnswerStream:
+    """Iterate for tokens; `draft` is ready at once, `answer` when iteration ends."""
+
+    def __init__(
+        self, draft: Answer, tokens: Iterator[str] | None, finish, timeout_s: float = 30.0, started: float | None = None
+    ) -> None:
+        self.draft = draft
+        self.answer: Answer | None = draft if tokens is None else None
+        self._tokens = tokens
+        self._finish = finish
+        self._timeout_s = timeout_s
+        self._started = started or time.perf_counter()
+
+    def __iter__(self) -> Iterator[str]:
+        if self._tokens is None:
+            words = self.draft.text.split(" ")
+            for i, word in enumerate(words):
+                yield word if i == len(words) - 1 else word + " "
+            return
+        pieces: list[str] = []
+        first = None
+        deadline = self._started + self._timeout_s
+        try:
+            for token in _until(self._tokens, deadline):
+                if first is None:
+                    first = time.perf_counter() - self._started
+                pieces.append(token)
+                yield token
+        except TimeoutError:
+            self.draft.notices.append(
+                f"The language model did not finish within {self._timeout_s:g} s; showing the extracted answer."
+            )
+            self.answer = self.draft
+        except Exception as e:  # a model or server failing mid-answer must not lose the answer
+            self.draft.notices.append(
+                f"The language model failed ({type(e).__name__}: {str(e)[:120]}); showing the extracted answer."
+            )
+            self.answer = self.draft
+        else:
+            self.answer = self._finish("".join(pieces))
+        self.answer.timings["total_s"] = time.perf_counter() - self._started
+        if first is not None:
+            self.answer.timings["first_token_s"] = first
+
+
+def _until(tokens: Iterator[str], deadline: float) -> Iterator[str]:
+    """Tokens from a worker thread, raising TimeoutError past the deadline."""
+    q: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for t in tokens:
+                if stop.is_set():
+                    break
+                q.put(t)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            q.put(e)
+        finally:
+            q.put(done)
+            close = getattr(tokens, "close", None)
+            if close:
+                close()
+
+    threading.Thread(target=work, daemon=True, name="sourced-generate").start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                raise TimeoutError from None
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def normalize_history(history: Sequence | None) -> list[dict]:
+    """Chat history as [{"role", "content"}]: accepts dicts, Gradio messages and (user, bot) pairs."""
+    turns: list[dict] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            role, content = turn.get("role"), turn.get("content")
+            if (turn.get("metadata") or {}).get("title"):
+                continue  # collapsible detail blocks (sources) are not part of the conversation
+        elif isinstance(turn, (list, tuple)) and len(turn) == 2:
+            turns += [
+                {"role": "user", "content": str(turn[0] or "")},
+                {"role": "assistant", "content": str(turn[1] or "")},
+            ]
+            continue
+        else:
+            role, content = getattr(turn, "role", None), getattr(turn, "content", None)
+        if isinstance(content, list):
+            content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
+        if role in ("user", "assistant") and content:
+            turns.append({"role": role, "content": str(content)[:4000]})
+    return turns[-8:]
+
+
+def _with_conflict_sides(evidence: Evidence, found: list[conflict_rules.Found]) -> Evidence:
+    """Make sure both sides of a conflict are among the quotes, each side first."""
+    quotes: list[Quote] = []
+    for side in found[0].sides:
+        if side.quote not in quotes:
+            quotes.append(side.quote)
+    quotes += [q for q in evidence.quotes if q not in quotes]
+    return Evidence(quotes[: max(len(evidence.quotes), len(found[0].sides))], evidence.answerable, evidence.reason)
+
+
+def _conflicts(draft: Draft, order: list[int]) -> list[Conflict]:
+    """Conflicts expressed with the final citation numbers (only sides the answer cites)."""
+    index = {id(q): i for i, q in enumerate(draft.evidence.quotes)}
+    number = {i: n for n, i in enumerate(order, start=1)}
+    out = []
+    for f in draft.conflicts:
+        sides = []
+        for side in f.sides:
+            i = index.get(id(side.quote))
+            if i in number:
+                sides.append(
+                    ConflictSide(
+                        side.value, number[i], [side.quote.source] + [loc.source for loc in side.quote.also_in]
+                    )
+                )
+        if len(sides) >= 2:
+            out.append(Conflict(f.topic, sides))
+    return out

@@ -1,0 +1,189 @@
+"""Detecting when the articles disagree on the value asked for.
+
+For "when" and "how long" questions, each relevant quote's values are read with rules (a date,
+a weekday, a part of the day; a duration in months), and two quotes from different articles
+conflict when their values cannot both be true: different dates, the same day but a different
+part of it ("late on Sunday night" vs "the afternoon of September 10"), or different durations
+("four years" vs "three years"). A weekday and a date agree when the date falls on that
+weekday in the year the article gives. Values are only compared between quotes about the same
+thing: each must be among the best-scoring evidence for the question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .evidence import Quote
+from .question import DURATION, TIME, QuestionInfo
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
+_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}", re.I)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_PART = re.compile(r"\b(morning|afternoon|evening|night|midnight|noon)\b", re.I)
+_NUM = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a": 1,
+    "an": 1,
+}
+_DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)[- ]"
+    r"(years?|months?|weeks?|days?)\b",
+    re.I,
+)
+_UNIT_MONTHS = {"year": 12.0, "month": 1.0, "week": 12 / 52, "day": 12 / 365}
+
+
+@dataclass
+class TimeValue:
+    dates: set[tuple[int, int]] = field(default_factory=set)
+    weekdays: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)
+    year: int | None = None
+    text: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.dates or self.weekdays or self.parts)
+
+
+@dataclass
+class Side:
+    value: str
+    quote: Quote
+
+
+@dataclass
+class Found:
+    topic: str
+    sides: list[Side]
+
+
+def time_value(text: str, published: str | None = None) -> TimeValue:
+    v = TimeValue(text=text)
+    for m in _MD.finditer(text):
+        v.dates.add((_MONTHS[m.group(1)[:3].lower()], int(m.group(2))))
+    for m in _DM.finditer(text):
+        v.dates.add((_MONTHS[m.group(2)[:3].lower()], int(m.group(1))))
+    v.weekdays = {w.lower() for w in _WEEKDAY.findall(text)}
+    v.parts = {p.lower().replace("midnight", "night") for p in _PART.findall(text)}
+    years = _YEAR.findall(text)
+    v.year = int(years[0]) if years else (int(published[:4]) if published else None)
+    return v
+
+
+def _day_agrees(a: TimeValue, b: TimeValue) -> bool:
+    """Can a and b be about the same day?"""
+    if a.dates and b.dates:
+        return bool(a.dates & b.dates)
+    if a.weekdays and b.weekdays:
+        return bool(a.weekdays & b.weekdays)
+    dated, named = (a, b) if a.dates else (b, a)
+    if dated.dates and named.weekdays:
+        year = dated.year or named.year
+        if year is None:
+            return True
+        days = set()
+        for month, day in dated.dates:
+            try:
+                days.add(_WEEKDAYS[dt.date(year, month, day).weekday()])
+            except ValueError:
+                continue
+        return bool(days & named.weekdays) if days else True
+    return True
+
+
+def time_conflict(a: TimeValue, b: TimeValue) -> str | None:
+    """The kind of disagreement between two time claims, or None."""
+    if not (a and b):
+        return None
+    if not _day_agrees(a, b):
+        return "date"
+    if a.parts and b.parts and not (a.parts & b.parts):
+        return "time of day"
+    return None
+
+
+def durations(text: str) -> set[float]:
+    out = set()
+    for n, unit in _DURATION.findall(text):
+        count = float(n) if n.isdigit() else _NUM[n.lower()]
+        out.add(round(count * _UNIT_MONTHS[unit.lower().rstrip("s")], 1))
+    return out
+
+
+def _describe_time(v: TimeValue) -> str:
+    month_names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    parts = [", ".join(f"{month_names[m - 1]} {d}" for m, d in sorted(v.dates))] if v.dates else []
+    parts += sorted(w.capitalize() for w in v.weekdays)
+    parts += sorted(v.parts)
+    return " ".join(p for p in parts if p)
+
+
+def _describe_duration(months: set[float]) -> str:
+    def one(m: float) -> str:
+        if m >= 12 and m % 12 == 0:
+            return f"{int(m // 12)} years"
+        return f"{m:g} months"
+
+    return ", ".join(one(m) for m in sorted(months))
+
+
+def detect(info: QuestionInfo, quotes: list[Quote], window: float = 0.12) -> list[Found]:
+    """Disagreements between the best quotes of different articles on the value asked for."""
+    if info.kind not in (TIME, DURATION) or len(quotes) < 2:
+        return []
+    best = max(q.score for q in quotes)
+    relevant = [q for q in quotes if q.score >= best - window and q.cue]
+    if info.kind == TIME:
+        values = [(q, time_value(q.text, q.published)) for q in relevant]
+        values = [(q, v) for q, v in values if v]
+        for i, (qa_, va) in enumerate(values):
+            for qb, vb in values[i + 1 :]:
+                if qa_.source == qb.source:
+                    continue
+                topic = time_conflict(va, vb)
+                if topic:
+                    return [Found(topic, [Side(_describe_time(va), qa_), Side(_describe_time(vb), qb)])]
+    else:
+        values = [(q, durations(q.text)) for q in relevant]
+        values = [(q, v) for q, v in values if v]
+        for i, (qa_, va) in enumerate(values):
+            for qb, vb in values[i + 1 :]:
+                if qa_.source != qb.source and not (va & vb):
+                    return [Found("duration", [Side(_describe_duration(va), qa_), Side(_describe_duration(vb), qb)])]
+    return []

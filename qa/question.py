@@ -1,0 +1,211 @@
+"""What a question asks for: its expected answer type and its content terms.
+
+The answer type ("person", "time", "place", "number", "duration") steers reranking and
+sentence selection towards sentences that contain that kind of value, and tells the conflict
+detector which values to compare. It is read from the question's wording by rules: there is no
+question-classification model offline, and the wh-word carries most of the signal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import fold, question_terms
+
+PERSON, TIME, PLACE, NUMBER, DURATION, OTHER = "person", "time", "place", "number", "duration", "other"
+
+_RULES: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"\bhow (long|many (years|months|weeks|days|hours))\b"), DURATION),
+    (re.compile(r"\bhow (many|much|far|old|big|large|tall|fast)\b|\bwhat (percentage|number|amount)\b"), NUMBER),
+    (re.compile(r"\b(when|what (time|date|day|year|month)|which (day|date|year|month)|since when)\b"), TIME),
+    (
+        re.compile(
+            r"\b(who|whom|whose)\b|\b(which|what) (person|people|official|officials|minister|leader|spokes\w*|"
+            r"expert|analyst|journalist|president|director)\b"
+        ),
+        PERSON,
+    ),
+    (re.compile(r"\bwhere\b|\b(which|what) (city|country|place|station|port|region|location|town|venue)\b"), PLACE),
+]
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+CUES: dict[str, re.Pattern] = {
+    TIME: re.compile(
+        rf"\b({_MONTHS}|{_WEEKDAYS}|\d{{4}}|morning|afternoon|evening|night|tomorrow|yesterday|"
+        r"today|\d{1,2}:\d{2}|early|late|earlier|later|after|before|since|until)\b",
+        re.I,
+    ),
+    DURATION: re.compile(
+        r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|"
+        r"a few)[- ](years?|months?|weeks?|days?|hours?|minutes?|decades?)\b",
+        re.I,
+    ),
+    NUMBER: re.compile(
+        r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
+        re.I,
+    ),
+    PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b"),
+    PLACE: re.compile(
+        r"\b(in|at|to|from|near|into)\s+(the\s+)?[A-Z][\w’'-]+|\b(city|station|port|capital|"
+        r"border|region)\b"
+    ),
+}
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    kind: str
+    terms: list[str] = field(default_factory=list)  # stemmed content terms, in order
+
+    @property
+    def term_set(self) -> set[str]:
+        return set(self.terms)
+
+
+def analyze(question: str, original: str | None = None) -> QuestionInfo:
+    """Kind from the question as asked (`original`), terms from its standalone form."""
+    q = fold(original or question)
+    kind = next((k for rule, k in _RULES if rule.search(q)), OTHER)
+    return QuestionInfo(question, kind, question_terms(question))
+
+
+# Capitalised words that make up places and institutions, not people's names.
+_NOT_NAMES = frozenset(
+    [
+        "north",
+        "south",
+        "east",
+        "west",
+        "far",
+        "korea",
+        "korean",
+        "koreans",
+        "russia",
+        "russian",
+        "russians",
+        "china",
+        "chinese",
+        "japan",
+        "japanese",
+        "united",
+        "states",
+        "nations",
+        "security",
+        "council",
+        "communist",
+        "party",
+        "forum",
+        "economic",
+        "eastern",
+        "white",
+        "house",
+        "state",
+        "department",
+        "ministry",
+        "news",
+        "agency",
+        "times",
+        "new",
+        "york",
+        "central",
+        "national",
+        "defence",
+        "defense",
+        "foreign",
+        "kremlin",
+        "washington",
+        "moscow",
+        "pyongyang",
+        "vladivostok",
+        "ukraine",
+        "ukrainian",
+        "democratic",
+        "people",
+        "republic",
+        "the",
+        "a",
+        "in",
+        "on",
+        "at",
+        "of",
+        "and",
+        "but",
+        "as",
+        "it",
+        "its",
+        "this",
+        "that",
+        "he",
+        "she",
+        "they",
+        "we",
+        "government",
+        "military",
+        "army",
+        "navy",
+        "air",
+        "force",
+        "university",
+        "center",
+        "centre",
+        "institute",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "street",
+        "city",
+        "station",
+        "tv",
+        "radio",
+        "press",
+        "service",
+        "office",
+        "committee",
+        "union",
+        "european",
+        "america",
+        "american",
+        "west",
+        "western",
+    ]
+)
+
+
+def has_cue(kind: str, sentence: str, question: str = "") -> bool:
+    """Does the sentence contain a value of the expected kind (not merely the question's own)?"""
+    pattern = CUES.get(kind)
+    if pattern is None:
+        return False
+    qwords = set(re.findall(r"\w+", fold(question)))
+    for m in pattern.finditer(sentence):
+        found = re.findall(r"\w+", fold(m.group(0)))
+        if kind == PERSON:
+            found = [w for w in found if w not in _NOT_NAMES]
+            if len(found) < 2:
+                continue
+        if any(w not in qwords for w in found):
+            return True
+    return False

@@ -1,0 +1,346 @@
+"""Lexical helpers shared by ranking, refusal, de-duplication and citation checks.
+
+Words are lower-cased, typographic quotes and hyphens are folded ("Jo Chun-ryong" and
+"Jo Chun Ryong" compare equal), and content words are Snowball-stemmed with PyStemmer (the
+stemmer llama-index's BM25 retriever already uses), so "accompanied" matches "accompany".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "else",
+        "ever",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "just",
+        "let's",
+        "me",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "was",
+        "wasn't",
+        "we",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "tell",
+        "say",
+        "says",
+        "said",
+        "according",
+        "reported",
+        "report",
+        "reports",
+        "article",
+        "articles",
+        "source",
+        "sources",
+    ]
+)
+QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
+# Words that frame a question rather than name its topic ("what kind of", "how long", "the name of").
+FRAME_WORDS = frozenset(
+    [
+        "kind",
+        "type",
+        "sort",
+        "name",
+        "named",
+        "called",
+        "event",
+        "thing",
+        "things",
+        "something",
+        "way",
+        "long",
+        "many",
+        "much",
+        "most",
+        "far",
+        "happen",
+        "happened",
+        "happens",
+        "go",
+        "goes",
+        "went",
+        "going",
+        "come",
+        "came",
+        "get",
+        "got",
+        "mean",
+        "means",
+        "describe",
+        "described",
+        "exactly",
+    ]
+)
+# Irregular forms the Snowball stemmer cannot join to their base ("left" must match "leave").
+IRREGULAR = {
+    "left": "leave",
+    "went": "go",
+    "gone": "go",
+    "met": "meet",
+    "ate": "eat",
+    "eaten": "eat",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "said": "say",
+    "told": "tell",
+    "made": "make",
+    "sent": "send",
+    "brought": "bring",
+    "bought": "buy",
+    "sold": "sell",
+    "held": "hold",
+    "won": "win",
+    "lost": "lose",
+    "led": "lead",
+    "flew": "fly",
+    "flown": "fly",
+    "came": "come",
+    "began": "begin",
+    "begun": "begin",
+    "wrote": "write",
+    "written": "write",
+    "spoke": "speak",
+    "spoken": "speak",
+    "saw": "see",
+    "seen": "see",
+    "knew": "know",
+    "known": "know",
+    "thought": "think",
+    "sought": "seek",
+    "fought": "fight",
+    "built": "build",
+    "spent": "spend",
+    "paid": "pay",
+    "kept": "keep",
+    "rode": "ride",
+    "ran": "run",
+    "chose": "choose",
+    "chosen": "choose",
+    "drove": "drive",
+    "driven": "drive",
+    "fell": "fall",
+    "grew": "grow",
+    "grown": "grow",
+    "stood": "stand",
+    "struck": "strike",
+    "taught": "teach",
+    "threw": "throw",
+    "became": "become",
+    "felt": "feel",
+    "found": "find",
+    "heard": "hear",
+    "meant": "mean",
+    "rose": "rise",
+    "risen": "rise",
+    "shot": "shoot",
+    "slept": "sleep",
+    "understood": "understand",
+    "wore": "wear",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "people": "person",
+}
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def fold(text: str) -> str:
+    """Lower-case, fold typographic punctuation and accents (for comparisons only)."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """All words, folded; hyphenated names split into parts."""
+    return _WORD.findall(fold(text))
+
+
+@cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(IRREGULAR.get(word, word))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed words that carry meaning (no stopwords, no question words), in order."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1]
+
+
+def question_terms(question: str) -> list[str]:
+    """A question's topic terms: its content terms without the words that only frame it."""
+    return [
+        stem(w)
+        for w in words(question)
+        if w not in STOPWORDS and w not in QUESTION_WORDS and w not in FRAME_WORDS and len(w) > 1
+    ]
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD-style normalisation: folded, no punctuation or articles, single spaces."""
+    t = re.sub(r"[^\w\s]", " ", fold(text))
+    t = re.sub(r"\b(a|an|the)\b", " ", t)
+    return " ".join(t.split())
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def containment(a: set[str], b: set[str]) -> float:
+    """Share of a's terms found in b."""
+    return len(a & b) / len(a) if a else 0.0

@@ -1,0 +1,117 @@
+"""The answering layer's domain types, all dataclasses with `to_dict()` for JSON.
+
+A `Passage` is a retrieved chunk with its scores; a `Citation` is the exact sentence(s) an
+answer relies on, quoted verbatim from the source at `start:end`; an `Answer` carries the text
+with its `[n]` markers, the citations they point to, any `Conflict` between sources, and the
+ranked passages that were considered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Location:
+    """Where else a (near-)identical passage or quote appears."""
+
+    source: str
+    start: int
+    end: int
+    title: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    id: str
+    source: str
+    title: str
+    published: str | None
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+    dense: float | None = None  # cosine similarity of the chunk to the question
+    lexical: float | None = None  # BM25 score
+    also_in: list[Location] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    quote: str  # == source text[start:end], checked by code
+    start: int
+    end: int
+    score: float = 0.0
+    published: str | None = None
+    passage_start: int = 0  # the surrounding passage, for context in the UI
+    passage_end: int = 0
+    also_in: list[Location] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        return [self.source] + [loc.source for loc in self.also_in if loc.source != self.source]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"] = round(self.score, 4)
+        return d
+
+
+@dataclass
+class ConflictSide:
+    value: str  # what this side says, e.g. "September 12"
+    citation: int  # the [n] that says it
+    sources: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Conflict:
+    topic: str  # e.g. "date", "duration", "time of day"
+    sides: list[ConflictSide]
+
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "sides": [s.to_dict() for s in self.sides]}
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str
+    text: str
+    answerable: bool
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    related: list[Passage] = field(default_factory=list)  # closest passages when refusing
+    generator: str = "extractive"
+    notices: list[str] = field(default_factory=list)  # e.g. "question trimmed", "model timed out"
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "text": self.text,
+            "answerable": self.answerable,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "retrieved": [p.to_dict() for p in self.retrieved],
+            "related": [p.to_dict() for p in self.related],
+            "generator": self.generator,
+            "notices": list(self.notices),
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
