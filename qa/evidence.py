@@ -123,6 +123,7 @@ def select(
         # Choe Sun-hui ...": a next sentence that continues the best ones and holds the value joins them.
         for q in list(chosen[:2]):
             n = _continuation(q, sentences, info)
+            n = _lookup(quotes, n) if n is not None else None
             if n is not None and not _redundant(n, chosen):
                 chosen.insert(chosen.index(q) + 1, n)
     answerable, reason = _decide(info, chosen, stats, t)
@@ -130,6 +131,16 @@ def select(
 
 
 _CONTINUES = re.compile(r"^[“\"]?(the|this|these|that|those|he|she|they|it|his|her|their|its|also|such)\b", re.I)
+
+
+def _lookup(quotes: list[Quote], q: Quote) -> Quote:
+    """The collected quote for q's sentence (which carries its `also_in`), else q itself."""
+    for c in quotes:
+        if (c.source, c.start) == (q.source, q.start) or any(
+            (loc.source, loc.start) == (q.source, q.start) for loc in c.also_in
+        ):
+            return c
+    return q
 
 
 def _continuation(q: Quote, sentences: dict[str, list[ScoredSentence]], info: QuestionInfo) -> Quote | None:

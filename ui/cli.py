@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -59,7 +60,54 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(p)
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("ask", help="answer one question, with numbered sources")
+    p.add_argument("question", help="the question (quote it)")
+    p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    p.add_argument("--history", metavar="FILE", help="JSON file with the conversation so far: [{role, content}, ...]")
+    p.add_argument("--no-stream", action="store_true", help="print the answer only when it is complete")
+    _answer_flags(p)
+    _store_flags(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="open the web chat (Gradio) on http://127.0.0.1:7860")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (Gradio auth); needed before "
+                   "exposing the chat beyond this machine")
+    _answer_flags(p)
+    _store_flags(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="evaluate answers against a question set (JSONL)")
+    p.add_argument("questions", nargs="?", metavar="QUESTIONS.jsonl", help="the question set")
+    p.add_argument("--out", metavar="FILE", help="write one JSON line per question here")
+    p.add_argument("--report", metavar="FILE", help="write a markdown report (with a PNG plot beside it)")
+    p.add_argument("--compare", nargs=2, metavar=("A.jsonl", "B.jsonl"), help="compare two results files")
+    p.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 if answer accuracy is below X (0-1)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    _answer_flags(p, generator_list=True)
+    _store_flags(p)
+    p.set_defaults(func=cmd_eval)
+
     return parser
+
+
+def _answer_flags(p: argparse.ArgumentParser, generator_list: bool = False) -> None:
+    g = p.add_argument_group("answering")
+    g.add_argument(
+        "--generator",
+        metavar="NAME" if not generator_list else "NAME[,NAME]",
+        help="extractive | local | openai | ollama | gguf | auto (default: env SOURCED_GENERATOR, else auto = "
+        "the bundled model if installed, else extractive)" + ("; a comma list compares them" if generator_list else ""),
+    )
+    g.add_argument("--retrieval", help="hybrid+rerank (default) | hybrid | dense | bm25")
+    g.add_argument("--k", type=int, help="passages considered and cited at most (default 5)")
+    g.add_argument("--llm-url", metavar="URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    g.add_argument("--llm-model", metavar="NAME", help="model name on that server (env SOURCED_LLM_MODEL)")
+    g.add_argument("--ollama-model", metavar="NAME", help="Ollama model (host from OLLAMA_HOST)")
+    g.add_argument("--gguf", metavar="PATH", help="your own GGUF model file")
+    g.add_argument("--answer-timeout", dest="answer_timeout_s", type=float, metavar="S",
+                   help="after S seconds the extracted answer is shown instead (default 30)")
 
 
 def _config(args: argparse.Namespace, **extra):
@@ -104,6 +152,58 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAIL
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+
+    history = None
+    if args.history:
+        try:
+            history = json.loads(Path(args.history).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            print(f"error: cannot read the history file {args.history}: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    config = _config(args)
+    assistant = Assistant.open(config=config)
+    stream = assistant.stream(args.question, history)
+    if args.json:
+        for _ in stream:
+            pass
+        print(json.dumps(stream.answer.to_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    live = sys.stdout.isatty() and not args.no_stream and stream.draft.generator != assistant.generator.name
+    if live:
+        for token in stream:
+            print(token, end="", flush=True)
+        print()
+    else:
+        for _ in stream:
+            pass
+    from .format import answer_as_text
+
+    print(answer_as_text(stream.answer, with_text=not live))
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .chat import launch
+
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            print("error: --auth must look like USER:PASSWORD", file=sys.stderr)
+            return EXIT_USAGE
+        auth = (user, password)
+    launch(_config(args), host=args.host, port=args.port, auth=auth)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import run_cli
+
+    return run_cli(args, _config)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from vectorstore.store import Store
 
@@ -145,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:  # bad settings from flags or the environment
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `sourced status | head`
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted; the store keeps everything completed so far", file=sys.stderr)
         return 130
