@@ -181,7 +181,7 @@ class Assistant:
         t2 = time.perf_counter()
         quotes = collect(passages, sentences, top=max(self.config.k, 8))
         evidence = select(info, quotes, sentences, self.retriever.stats)
-        found = conflict_rules.detect(info, quotes) if evidence.answerable else []
+        found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
         if found:
             evidence = _with_conflict_sides(evidence, found)
         draft = Draft(q, standalone, info, evidence, found)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .evidence import Quote
 from .question import DURATION, TIME, QuestionInfo
+from .text import stem
 
 _MONTHS = {
     m: i
@@ -26,8 +27,8 @@ _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
-_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}", re.I)
+_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–|and|through)\s*(\d{{1,2}})\b)?\b", re.I)
+_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–)\s*(\d{{1,2}}))?\s+(?:of\s+)?{_MONTH}", re.I)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
@@ -80,14 +81,47 @@ class Found:
     sides: list[Side]
 
 
-def time_value(text: str, published: str | None = None) -> TimeValue:
+_BREAK = re.compile(
+    r";|\s(?:and|but) (?:will|would|was|were|is|has|had)\s|\s(?:that|after|before|while)\s|,\s(?=which|where|who)", re.I
+)
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Clause-like spans of a sentence, cut before "that", "after", ", which", "; " and the like."""
+    cuts = [0] + [m.start() for m in _BREAK.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def time_value(text: str, published: str | None = None, near: set[str] | None = None) -> TimeValue:
+    """The time expressions of a sentence; with `near`, only those in a clause that holds a word
+    whose stem is in `near` (the question's event: "left", "meeting", "end")."""
+    from .text import words
+
+    spans = [(0, len(text))]
+    if near is not None:
+        segments = _segments(text)
+        spans = []
+        for i, (a, b) in enumerate(segments):
+            ws = words(text[a:b])
+            if any(stem(w) in near for w in ws):
+                spans.append((a, b))
+                # "..., a meeting with his counterpart, which could take place around September 13":
+                # a relative clause right after the event word describes it
+                if i + 1 < len(segments) and any(stem(w) in near for w in ws[-5:]):
+                    nxt = text[segments[i + 1][0] : segments[i + 1][1]].lstrip(", ").lower()
+                    if nxt.startswith(("which", "where", "who")):
+                        spans.append(segments[i + 1])
     v = TimeValue(text=text)
-    for m in _MD.finditer(text):
-        v.dates.add((_MONTHS[m.group(1)[:3].lower()], int(m.group(2))))
-    for m in _DM.finditer(text):
-        v.dates.add((_MONTHS[m.group(2)[:3].lower()], int(m.group(1))))
-    v.weekdays = {w.lower() for w in _WEEKDAY.findall(text)}
-    v.parts = {p.lower().replace("midnight", "night") for p in _PART.findall(text)}
+    for a, b in spans:
+        part = text[a:b]
+        for m in _MD.finditer(part):
+            month = _MONTHS[m.group(1)[:3].lower()]
+            v.dates.update((month, int(d)) for d in (m.group(2), m.group(3)) if d)
+        for m in _DM.finditer(part):
+            month = _MONTHS[m.group(3)[:3].lower()]
+            v.dates.update((month, int(d)) for d in (m.group(1), m.group(2)) if d)
+        v.weekdays |= {w.lower() for w in _WEEKDAY.findall(part)}
+        v.parts |= {p.lower().replace("midnight", "night") for p in _PART.findall(part)}
     years = _YEAR.findall(text)
     v.year = int(years[0]) if years else (int(published[:4]) if published else None)
     return v
@@ -163,27 +197,46 @@ def _describe_duration(months: set[float]) -> str:
     return ", ".join(one(m) for m in sorted(months))
 
 
-def detect(info: QuestionInfo, quotes: list[Quote], window: float = 0.12) -> list[Found]:
-    """Disagreements between the best quotes of different articles on the value asked for."""
+def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Found]:
+    """Disagreements between quotes of different articles on the value asked for.
+
+    Dates are read next to the question's event words that both quotes contain (so "arrived on
+    Monday ... the forum, which runs from September 10" gives Monday, not the forum's dates);
+    durations are read from the whole sentence.
+    """
     if info.kind not in (TIME, DURATION) or len(quotes) < 2:
         return []
-    best = max(q.score for q in quotes)
-    relevant = [q for q in quotes if q.score >= best - window and q.cue]
-    if info.kind == TIME:
-        values = [(q, time_value(q.text, q.published)) for q in relevant]
-        values = [(q, v) for q, v in values if v]
-        for i, (qa_, va) in enumerate(values):
-            for qb, vb in values[i + 1 :]:
-                if qa_.source == qb.source:
+    relevant = [q for q in quotes if q.similarity >= min_similarity]
+    # the event words: the question's terms that are not everywhere (not "Kim" in a corpus about Kim)
+    common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
+    # names are the participants, not the event: "arrive" in "When did Putin arrive in Vladivostok?"
+    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
+    events = info.term_set - common - names or info.term_set - common or info.term_set
+    weight = {t: (stats.idf(t) if stats is not None else 1.0) for t in events}
+
+    def same_event(a: Quote, b: Quote) -> set[str]:
+        """The event words both quotes use, if they carry most of the question's event."""
+        shared = events & a.terms & b.terms
+        return shared if sum(weight[t] for t in shared) >= 0.5 * sum(weight.values()) else set()
+
+    if info.kind == DURATION:
+        for i, qa_ in enumerate(relevant):
+            for qb in relevant[i + 1 :]:
+                if qa_.source == qb.source or not same_event(qa_, qb):
                     continue
-                topic = time_conflict(va, vb)
-                if topic:
-                    return [Found(topic, [Side(_describe_time(va), qa_), Side(_describe_time(vb), qb)])]
-    else:
-        values = [(q, durations(q.text)) for q in relevant]
-        values = [(q, v) for q, v in values if v]
-        for i, (qa_, va) in enumerate(values):
-            for qb, vb in values[i + 1 :]:
-                if qa_.source != qb.source and not (va & vb):
+                va, vb = durations(qa_.text), durations(qb.text)
+                if va and vb and not (va & vb):
                     return [Found("duration", [Side(_describe_duration(va), qa_), Side(_describe_duration(vb), qb)])]
+        return []
+    for i, qa_ in enumerate(relevant):
+        for qb in relevant[i + 1 :]:
+            if qa_.source == qb.source or any(loc.source == qb.source for loc in qa_.also_in):
+                continue
+            shared = same_event(qa_, qb)
+            if not shared:
+                continue
+            va, vb = time_value(qa_.text, qa_.published, shared), time_value(qb.text, qb.published, shared)
+            topic = time_conflict(va, vb)
+            if topic:
+                return [Found(topic, [Side(_describe_time(va), qa_), Side(_describe_time(vb), qb)])]
     return []

@@ -56,6 +56,7 @@ class Quote:
 class Thresholds:
     min_similarity: float = 0.20  # below this cosine, the best sentence is about something else
     unknown: float = 0.44  # idf-weighted share of question terms that no article contains
+    cue_exempt: float = 0.65  # a sentence this close answers even without a value of the asked type
     margin: float = 0.15  # quotes within this of the best score join the evidence
     max_quotes: int = 3
 
@@ -186,7 +187,7 @@ def _decide(info: QuestionInfo, chosen: list[Quote], stats: LexicalStats, t: Thr
     unknown_share = sum(idf[term] for term in unknown) / total
     if best_sim < t.min_similarity:
         return False, f"best sentence similarity {best_sim:.2f} < {t.min_similarity}"
-    if info.kind != OTHER and not any(q.cue for q in chosen):
+    if info.kind != OTHER and not any(q.cue for q in chosen) and best_sim < t.cue_exempt:
         return False, f"no {info.kind} in the evidence"
     if unknown_share >= t.unknown:
         return False, f"the question's key terms are in no article: {', '.join(unknown)}"

@@ -216,9 +216,7 @@ def bundled_model_path(cache_dir: Path, progress: ProgressCallback | None = None
     Raises ModelUnavailable when the part packages are missing or the joined file's hash is wrong.
     """
     parts = part_paths_from_packages(BUNDLED_PART_MODULE, BUNDLED_MODEL_PARTS)
-    return join_model_parts(
-        parts, Path(cache_dir) / BUNDLED_MODEL_FILENAME, BUNDLED_MODEL_SHA256_PREFIX, progress
-    )
+    return join_model_parts(parts, Path(cache_dir) / BUNDLED_MODEL_FILENAME, BUNDLED_MODEL_SHA256_PREFIX, progress)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,9 +247,7 @@ class _Engine:
                 ggml_backend_load_all,
             )
         except ImportError as exc:
-            raise ModelUnavailable(
-                "The local model runtime (cyllama) is not installed.", INSTALL_HINT
-            ) from exc
+            raise ModelUnavailable("The local model runtime (cyllama) is not installed.", INSTALL_HINT) from exc
         disable_logging()
         ggml_backend_load_all()
         t0 = time.perf_counter()
@@ -309,9 +305,7 @@ class _Engine:
         def raise_exception(message: str) -> str:
             raise ValueError(message)
 
-        env = ImmutableSandboxedEnvironment(
-            trim_blocks=True, lstrip_blocks=True, extensions=[ext.loopcontrols]
-        )
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[ext.loopcontrols])
         env.filters["tojson"] = lambda v, **kw: json.dumps(v, ensure_ascii=False, **kw)
         env.globals["raise_exception"] = raise_exception
         env.globals["strftime_now"] = lambda fmt: time.strftime(fmt)
@@ -357,9 +351,7 @@ class _Engine:
         with self.lock:
             self._owner = me
             try:
-                yield from self._generate_locked(
-                    prompt, max_tokens, temperature, list(stop), seed, reuse_prefix
-                )
+                yield from self._generate_locked(prompt, max_tokens, temperature, list(stop), seed, reuse_prefix)
             finally:
                 self._owner = None
 
@@ -608,6 +600,47 @@ class LocalLLM(CustomLLM):
 
 
 # --------------------------------------------------------------------------------------------------
+# Follow-up rewriting
+# --------------------------------------------------------------------------------------------------
+
+REWRITE_SYSTEM_PROMPT = (
+    "You turn a follow-up question from a conversation into a standalone question. Do not answer the "
+    "question. Keep its meaning and wording, but replace pronouns and vague references (that, it, he, she, "
+    "they, there, the talks) with the specific names and facts from the conversation. If the follow-up is "
+    "already self-contained, return it unchanged. Reply with the question only."
+)
+
+
+def rewrite_messages(history: Sequence[tuple[str, str]], question: str) -> list[ChatMessage]:
+    """Chat messages asking a model to rewrite ``question`` given ``history`` of (role, text) turns."""
+    convo = "\n".join(f"{'User' if role == 'user' else 'Assistant'}: {text}" for role, text in history)
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=REWRITE_SYSTEM_PROMPT),
+        ChatMessage(
+            role=MessageRole.USER,
+            content=f"Conversation:\n{convo}\n\nFollow-up question: {question}\n\n"
+            "Rewrite the follow-up question as a standalone question.",
+        ),
+    ]
+
+
+def rewrite_followup(llm: Any, history: Sequence[tuple[str, str]], question: str, max_tokens: int = 48) -> str:
+    """Rewrite a follow-up ``question`` into a standalone one using ``history`` [(role, text), ...].
+
+    Works with any llama-index LLM. Falls back to ``question`` unchanged when there is no history or
+    the model's output does not look like a single question (empty, no "?", far too long, citations).
+    """
+    if not history:
+        return question
+    kwargs: dict[str, Any] = {"max_tokens": max_tokens, "stop": ["\n"]} if isinstance(llm, LocalLLM) else {}
+    text = (llm.chat(rewrite_messages(history, question), **kwargs).message.content or "").strip()
+    text = text.splitlines()[0].strip().strip('"').strip() if text else ""
+    if not text.endswith("?") or len(text) > 4 * len(question) + 200 or "[" in text:
+        return question
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
 # Factories
 # --------------------------------------------------------------------------------------------------
 
@@ -624,9 +657,7 @@ def local_llm(
     return LocalLLM(bundled_model_path(cache_dir, progress), threads=threads, n_ctx=n_ctx, **kwargs)
 
 
-def gguf_llm(
-    path: Path | str, threads: int = DEFAULT_THREADS, n_ctx: int = DEFAULT_N_CTX, **kwargs: Any
-) -> LocalLLM:
+def gguf_llm(path: Path | str, threads: int = DEFAULT_THREADS, n_ctx: int = DEFAULT_N_CTX, **kwargs: Any) -> LocalLLM:
     """A user's own GGUF file run in-process; the same class as the bundled model."""
     return LocalLLM(path, threads=threads, n_ctx=n_ctx, **kwargs)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import fold, question_terms
+from .text import fold, question_terms, stem, words
 
 PERSON, TIME, PLACE, NUMBER, DURATION, OTHER = "person", "time", "place", "number", "duration", "other"
 
@@ -63,6 +63,7 @@ class QuestionInfo:
     text: str
     kind: str
     terms: list[str] = field(default_factory=list)  # stemmed content terms, in order
+    counted: str | None = None  # stem of the noun in "how many <noun>": the value must count it
 
     @property
     def term_set(self) -> set[str]:
@@ -73,7 +74,9 @@ def analyze(question: str, original: str | None = None) -> QuestionInfo:
     """Kind from the question as asked (`original`), terms from its standalone form."""
     q = fold(original or question)
     kind = next((k for rule, k in _RULES if rule.search(q)), OTHER)
-    return QuestionInfo(question, kind, question_terms(question))
+    m = re.search(r"\bhow many (\w+)", q)
+    counted = stem(m.group(1)) if m and m.group(1) not in ("of", "times", "more", "other") else None
+    return QuestionInfo(question, kind, question_terms(question), counted)
 
 
 # Capitalised words that make up places and institutions, not people's names.
@@ -194,8 +197,23 @@ _NOT_NAMES = frozenset(
 )
 
 
-def has_cue(kind: str, sentence: str, question: str = "") -> bool:
+_ORDINALS = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+_COUNT = re.compile(
+    rf"^(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    rf"hundreds?|thousands?|millions?|several|{_ORDINALS})$"
+)
+
+
+def counts(sentence: str, noun: str) -> bool:
+    """Does a number (or ordinal) stand within three words before the counted noun?"""
+    ws = words(sentence)
+    return any(stem(w) == noun and any(_COUNT.match(x) for x in ws[max(0, i - 3) : i]) for i, w in enumerate(ws))
+
+
+def has_cue(kind: str, sentence: str, question: str = "", counted: str | None = None) -> bool:
     """Does the sentence contain a value of the expected kind (not merely the question's own)?"""
+    if counted and kind in (NUMBER, DURATION):
+        return counts(sentence, counted)
     pattern = CUES.get(kind)
     if pattern is None:
         return False

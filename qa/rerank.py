@@ -116,7 +116,7 @@ class Reranker:
                 text = p.text[s:e]
                 terms = set(content_terms(text))
                 coverage = sum(idf[t] for t in info.term_set & terms) / total
-                cue = has_cue(info.kind, text, info.text)
+                cue = has_cue(info.kind, text, info.text, info.counted)
                 score = float(sim) + w.sentence_coverage * coverage + (w.sentence_cue if cue else 0.0)
                 scored.append(
                     ScoredSentence(

@@ -321,8 +321,12 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1]
 
 
+_FRAME_PHRASES = re.compile(r"\b(take|takes|took|taking|taken) place\b|\bin (the )?(first|second) place\b", re.I)
+
+
 def question_terms(question: str) -> list[str]:
     """A question's topic terms: its content terms without the words that only frame it."""
+    question = _FRAME_PHRASES.sub(" ", question)
     return [
         stem(w)
         for w in words(question)
