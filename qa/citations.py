@@ -125,7 +125,7 @@ def verify(text: str, quotes: list[Quote], document_text: Callable[[str], str | 
     kept: list[list[tuple[Clause, list[int]]]] = []  # per sentence: clauses with 0-based quote indexes
     removed: list[str] = []
     for clauses in split_answer(text):
-        sentence = "".join(c.text for c in clauses).strip()
+        sentence = "".join(c.text + c.tail for c in clauses).strip()
         if is_meta(sentence):
             kept.append([(c, []) for c in clauses])
             continue
