@@ -38,6 +38,7 @@ from .retrieval import Retriever
 from .rewrite import rule_rewrite
 from .types import Answer, Conflict, ConflictSide, Passage
 
+_MARKER = re.compile(r"\[\d+\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 _UNSURE = re.compile(
     r"\b(i (do not|don't) know|(the )?(articles|passages|sources) (do not|don't) "
@@ -236,6 +237,8 @@ class Assistant:
             answer.conflicts = extractive.conflicts  # the model smoothed over a disagreement: keep it visible
             answer.citations, answer.text = extractive.citations, extractive.text
             answer.notices.append("The articles disagree here; showing each side as written.")
+        elif answer.conflicts and "disagree" not in answer.text.lower():
+            answer.text = f"The articles disagree on the {answer.conflicts[0].topic}. {answer.text}"
         if checked.removed:
             answer.notices.append(
                 f"Removed {len(checked.removed)} sentence(s) of the model's answer that no passage supports."
