@@ -60,7 +60,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 $(VENV)/.installed-local: $(VENV)/.installed
 	$(PIP) install -q -c constraints.txt -e '.[local]'
-	$(BIN)/python -m qa.models --prepare
+	$(BIN)/sourced model --prepare
 	touch $@
 
 # Chromium for the browser tests: Debian's package (Playwright's own download needs the internet).

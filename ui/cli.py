@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(p)
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("model", help="prepare or inspect the bundled local language model")
+    p.add_argument("--prepare", action="store_true", help="join the model file from its packages and load it once")
+    p.add_argument("--cache", metavar="DIR", dest="model_cache", help="where the joined model file lives")
+    p.set_defaults(func=cmd_model)
+
     return parser
 
 
@@ -114,6 +119,7 @@ def _config(args: argparse.Namespace, **extra):
     from qa.config import Config
 
     keys = (
+        "model_cache",
         "store",
         "collection",
         "chroma_url",
@@ -202,6 +208,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluation import run_cli
 
     return run_cli(args, _config)
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from qa import models
+    from qa.generators import local_model_installed
+
+    config = _config(args)
+    if not local_model_installed():
+        print("The bundled model is not installed. " + models.INSTALL_HINT, file=sys.stderr)
+        return EXIT_FAIL
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="B", unit_scale=True, desc="model", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    try:
+        path = models.bundled_model_path(config.model_cache, progress)
+    except models.ModelUnavailable as e:
+        print(f"error: {e.message} {e.hint}", file=sys.stderr)
+        return EXIT_FAIL
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"model: {path} ({path.stat().st_size / 2**30:.2f} GiB, sha256 checked)")
+    if args.prepare:
+        llm = models.local_llm(config.model_cache, threads=config.llm_threads, n_ctx=config.llm_context).load()
+        print(f"loads in {llm.load_seconds:.1f} s with {config.llm_threads} threads")
+    return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
