@@ -48,15 +48,25 @@ _UNSURE = re.compile(
 
 
 class Assistant:
-    def __init__(self, config: Config, store: Store, embedder, generator: Generator) -> None:
+    """Answers questions over one store. Safe to share between threads: the lexical index is
+    rebuilt under a lock, caches are locked, and a local model serializes its own calls."""
+
+    def __init__(self, config: Config, store: Store, embedder, generator: Generator,
+                 retriever: Retriever | None = None, reranker: Reranker | None = None) -> None:
         self.config = config
         self.store = store
         self.embedder = embedder
         self.generator = generator
-        self.retriever = Retriever(store, embedder, config.candidates)
-        self.reranker = Reranker(embedder)
+        self.retriever = retriever or Retriever(store, embedder, config.candidates)
+        self.reranker = reranker or Reranker(embedder)
         self.extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator()
         self._texts: dict[str, str | None] = {}
+
+    def with_generator(self, generator: Generator) -> Assistant:
+        """The same assistant (store, embedder, indexes, caches) answering with another generator."""
+        twin = Assistant(self.config, self.store, self.embedder, generator, self.retriever, self.reranker)
+        twin._texts = self._texts
+        return twin
 
     @classmethod
     def open(
@@ -258,6 +268,11 @@ class AnswerStream:
         self._finish = finish
         self._timeout_s = timeout_s
         self._started = started or time.perf_counter()
+
+    @property
+    def live(self) -> bool:
+        """Will a generator's tokens follow the draft (rather than the draft being the answer)?"""
+        return self._tokens is not None
 
     def __iter__(self) -> Iterator[str]:
         if self._tokens is None:
