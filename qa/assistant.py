@@ -51,8 +51,15 @@ class Assistant:
     """Answers questions over one store. Safe to share between threads: the lexical index is
     rebuilt under a lock, caches are locked, and a local model serializes its own calls."""
 
-    def __init__(self, config: Config, store: Store, embedder, generator: Generator,
-                 retriever: Retriever | None = None, reranker: Reranker | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        embedder,
+        generator: Generator,
+        retriever: Retriever | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.embedder = embedder

@@ -64,9 +64,10 @@ class TimeValue:
     parts: set[str] = field(default_factory=set)
     year: int | None = None
     text: str = ""
+    years: set[int] = field(default_factory=set)  # years stated in the clauses read
 
     def __bool__(self) -> bool:
-        return bool(self.dates or self.weekdays or self.parts)
+        return bool(self.dates or self.weekdays or self.parts or self.years)
 
 
 @dataclass
@@ -122,6 +123,7 @@ def time_value(text: str, published: str | None = None, near: set[str] | None = 
             v.dates.update((month, int(d)) for d in (m.group(1), m.group(2)) if d)
         v.weekdays |= {w.lower() for w in _WEEKDAY.findall(part)}
         v.parts |= {p.lower().replace("midnight", "night") for p in _PART.findall(part)}
+        v.years |= {int(y) for y in _YEAR.findall(part)}
     years = _YEAR.findall(text)
     v.year = int(years[0]) if years else (int(published[:4]) if published else None)
     return v
@@ -197,6 +199,16 @@ def _describe_duration(months: set[float]) -> str:
     return ", ".join(one(m) for m in sorted(months))
 
 
+def event_terms(info: QuestionInfo, stats=None) -> set[str]:
+    """The question's event words: its terms minus names and the words that are everywhere.
+
+    "arrive" in "When did Putin arrive in Vladivostok?" (not "Putin", not "Kim" in a corpus about Kim).
+    """
+    common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
+    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
+    return info.term_set - common - names or info.term_set - common or info.term_set
+
+
 def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Found]:
     """Disagreements between quotes of different articles on the value asked for.
 
@@ -207,11 +219,7 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
     if info.kind not in (TIME, DURATION) or len(quotes) < 2:
         return []
     relevant = [q for q in quotes if q.similarity >= min_similarity]
-    # the event words: the question's terms that are not everywhere (not "Kim" in a corpus about Kim)
-    common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
-    # names are the participants, not the event: "arrive" in "When did Putin arrive in Vladivostok?"
-    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
-    events = info.term_set - common - names or info.term_set - common or info.term_set
+    events = event_terms(info, stats)
     weight = {t: (stats.idf(t) if stats is not None else 1.0) for t in events}
 
     def same_event(a: Quote, b: Quote) -> set[str]:

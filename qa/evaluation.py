@@ -592,10 +592,14 @@ def _cpus() -> int:
 
 
 def _settings_from_results(path: str, results: Sequence[dict]) -> dict:
+    from collections import Counter
+
     first = results[0]
+    generators = Counter(r.get("generator") for r in results if not r.get("error"))
     return {
         "results": path,
-        "generator": first.get("generator"),
+        # the most common: an LLM run's lines say "extractive" where the model failed and the fallback answered
+        "generator": generators.most_common(1)[0][0] if generators else first.get("generator"),
         "retrieval": first.get("retrieval"),
         "k": first.get("k"),
         "count": len(results),

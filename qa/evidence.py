@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .question import OTHER, QuestionInfo
+from .question import OTHER, TIME, QuestionInfo
 from .rerank import ScoredSentence
 from .retrieval import LexicalStats
 from .text import jaccard
@@ -56,6 +56,7 @@ class Quote:
 class Thresholds:
     min_similarity: float = 0.20  # below this cosine, the best sentence is about something else
     unknown: float = 0.44  # idf-weighted share of question terms that no article contains
+    unknown_exempt: float = 0.65  # ... or a paraphrase: "attending" for "participate" leaves the cosine high
     cue_exempt: float = 0.65  # a sentence this close answers even without a value of the asked type
     margin: float = 0.15  # quotes within this of the best score join the evidence
     max_quotes: int = 3
@@ -127,7 +128,7 @@ def select(
             n = _lookup(quotes, n) if n is not None else None
             if n is not None and not _redundant(n, chosen):
                 chosen.insert(chosen.index(q) + 1, n)
-    answerable, reason = _decide(info, chosen, stats, t)
+    answerable, reason = _decide(info, chosen, stats, t, quotes[:6], sentences)
     return Evidence(chosen[: t.max_quotes + 1], answerable, reason)
 
 
@@ -177,9 +178,17 @@ def _redundant(q: Quote, chosen: list[Quote]) -> bool:
     )
 
 
-def _decide(info: QuestionInfo, chosen: list[Quote], stats: LexicalStats, t: Thresholds) -> tuple[bool, str]:
+def _decide(
+    info: QuestionInfo,
+    chosen: list[Quote],
+    stats: LexicalStats,
+    t: Thresholds,
+    pool: list[Quote] | None = None,
+    sentences: dict[str, list[ScoredSentence]] | None = None,
+) -> tuple[bool, str]:
     """Refuse when the evidence is off-topic, lacks the value asked for, or the question hinges on
     words that appear in no article ("breakfast", "population"); otherwise answer."""
+    pool = pool or chosen
     best_sim = max(q.similarity for q in chosen)
     idf = {term: max(stats.idf(term), 0.0) for term in info.term_set}
     total = sum(idf.values()) or 1.0
@@ -189,9 +198,38 @@ def _decide(info: QuestionInfo, chosen: list[Quote], stats: LexicalStats, t: Thr
         return False, f"best sentence similarity {best_sim:.2f} < {t.min_similarity}"
     if info.kind != OTHER and not any(q.cue for q in chosen) and best_sim < t.cue_exempt:
         return False, f"no {info.kind} in the evidence"
-    if unknown_share >= t.unknown:
+    if info.kind == TIME and not _dated_event(info, pool, stats, sentences or {}):
+        return False, "no date or time is given for the event asked about"
+    if unknown_share >= t.unknown and best_sim < t.unknown_exempt:
         return False, f"the question's key terms are in no article: {', '.join(unknown)}"
     return True, f"similarity {best_sim:.2f}, unknown terms {unknown_share:.2f}"
+
+
+def _dated_event(
+    info: QuestionInfo, quotes: list[Quote], stats: LexicalStats, sentences: dict[str, list[ScoredSentence]]
+) -> bool:
+    """For a "when" question: does a passage that names the event give a date or time?
+
+    "When will Kim return?" must not be answered by "In return, Kim could seek aid" plus some
+    other passage's date. When no quote names the event (a paraphrase), the plain value check
+    stands alone.
+    """
+    from .conflicts import event_terms, time_value
+
+    events = event_terms(info, stats)
+    naming = [q for q in quotes if events & q.terms]
+    if not naming:
+        return True
+    for q in naming:
+        around = [
+            s.text
+            for sents in sentences.values()
+            for s in sents
+            if s.source == q.source and q.passage_start <= s.start < q.passage_end
+        ] or [q.text]
+        if any(time_value(text) for text in around):
+            return True
+    return False
 
 
 def merge_passages(passages: list[Passage]) -> list[Passage]:

@@ -727,6 +727,7 @@ def openai_compatible_llm(
         api_version="",
         is_chat_model=True,
         timeout=timeout_s,
+        max_retries=1,  # the answer has a time limit; a server that is down should fail fast
         context_window=context_window,
         max_tokens=max_tokens,
         temperature=temperature,

@@ -29,6 +29,8 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bwhere\b|\b(which|what) (city|country|place|station|port|region|location|town|venue)\b"), PLACE),
 ]
 
+_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|since when)\b")
+
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -50,7 +52,7 @@ CUES: dict[str, re.Pattern] = {
         r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
         re.I,
     ),
-    PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b"),
+    PERSON: re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b|(?<=[a-z,;:] )[A-Z][a-z]{2,}\b"),
     PLACE: re.compile(
         r"\b(in|at|to|from|near|into)\s+(the\s+)?[A-Z][\w’'-]+|\b(city|station|port|capital|"
         r"border|region)\b"
@@ -73,7 +75,10 @@ class QuestionInfo:
 def analyze(question: str, original: str | None = None) -> QuestionInfo:
     """Kind from the question as asked (`original`), terms from its standalone form."""
     q = fold(original or question)
-    kind = next((k for rule, k in _RULES if rule.search(q)), OTHER)
+    # The question's own wh-word decides: "What can steam not do when ..." asks "what", not "when".
+    first = _WH.search(q)
+    head = q[first.start() :] if first else q
+    kind = next((k for rule, k in _RULES if (m := rule.search(head)) and m.start() == 0), OTHER)
     m = re.search(r"\bhow many (\w+)", q)
     counted = stem(m.group(1)) if m and m.group(1) not in ("of", "times", "more", "other") else None
     return QuestionInfo(question, kind, question_terms(question), counted)
@@ -222,7 +227,7 @@ def has_cue(kind: str, sentence: str, question: str = "", counted: str | None = 
         found = re.findall(r"\w+", fold(m.group(0)))
         if kind == PERSON:
             found = [w for w in found if w not in _NOT_NAMES]
-            if len(found) < 2:
+            if not found or (len(found) < 2 and " " in m.group(0)):
                 continue
         if any(w not in qwords for w in found):
             return True

@@ -66,7 +66,7 @@ def render(runs: Sequence[Run], image: str | None = None) -> str:
         ]
     if image:
         out += [f"![metrics and latency]({image})", ""]
-    out += ["## Settings", "", _md_table(["setting", *labels], _settings_table(runs)), ""]
+    out += ["## Settings", "", _md_table(["setting", *labels], _settings_table(runs), numeric=False), ""]
     for run in runs:
         kinds = metrics_by(run.results, "kind")
         if kinds:
@@ -80,7 +80,7 @@ def render(runs: Sequence[Run], image: str | None = None) -> str:
 
 def _summary(run: Run) -> str:
     m = run.metrics
-    parts = [f"{counts(m)} questions, generator **{run.settings.get('generator')}**"]
+    parts = [f"{counts(m).replace(' (', ' questions (', 1)}, generator **{run.settings.get('generator')}**"]
     parts.append(f"retrieval **{run.settings.get('retrieval')}**, k={run.settings.get('k')}")
     if m.get("accuracy") is not None:
         parts.append(f"answer accuracy **{fmt(m['accuracy'], 'pct')}**")
@@ -187,8 +187,9 @@ def _one_line(text: str, limit: int = 200) -> str:
     return t if len(t) <= limit else t[: limit - 1] + "…"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+def _md_table(header: list[str], rows: list[list[str]], numeric: bool = True) -> str:
+    align = "---:" if numeric else "---"
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + [align] * (len(header) - 1)) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
