@@ -83,7 +83,10 @@ def split_answer(text: str) -> list[list[Clause]]:
 def supports(sentence: str, quote_texts: list[str], question: str = "") -> bool:
     """Is the sentence backed by these quotes (taken together)?"""
     joined = " ".join(quote_texts)
-    own = set(content_terms(sentence)) - set(content_terms(question))
+    terms = set(content_terms(sentence))
+    # what the sentence adds to the question must be in the quote; a sentence that only restates
+    # the question ("... was written by the Kremlin") must be in the quote as a whole
+    own = (terms - set(content_terms(question))) or terms
     if own and containment(own, set(content_terms(joined))) < SUPPORT:
         return False
     folded = fold(joined)

@@ -76,10 +76,17 @@ def test_unsupported_model_sentences_are_removed(base, server):
     assert any("no passage supports" in n for n in answer.notices)
 
 
-def test_model_refusal(base, server):
+def test_model_refusal_on_answering_passages_shows_the_passages(base, server):
     server.mode = "unsure"
     answer = with_server(base, server.url).ask(QUESTION)
+    assert answer.answerable and answer.generator == "extractive" and "Khasan" in answer.text
+    assert any("did not find the answer" in n for n in answer.notices)
+
+
+def test_unanswerable_question_never_reaches_the_model(base, server):
+    answer = with_server(base, server.url).ask("What did Kim eat for breakfast?")
     assert not answer.answerable and answer.citations == [] and answer.related
+    assert server.requests == []
 
 
 def test_server_error_falls_back_to_extractive(base, server):

@@ -1,0 +1,78 @@
+"""End to end with the bundled local model (Qwen2.5-Coder-1.5B Q4_K_M through cyllama).
+
+Skipped when the model is not installed (`make install-local`); in CI (`.ci/run` installs it and
+sets SOURCED_TEST_REQUIRE_LLM) a missing model fails instead. The model's text goes through the
+same citation check as the extractive answer, so these assert what a user sees.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import SEED_FILES, require
+
+from qa.generators import local_model_installed
+from vectorstore.config import StoreConfig
+from vectorstore.ingest import ingest
+
+pytestmark = [pytest.mark.llm, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    if not local_model_installed():
+        require("the bundled local model", "SOURCED_TEST_REQUIRE_LLM", "it is not installed (make install-local)")
+    from qa import Assistant
+
+    path = tmp_path_factory.mktemp("local-store") / "store"
+    assert ingest(list(SEED_FILES), StoreConfig(store=path)).ok
+    return Assistant.open(store=path, generator="local", answer_timeout_s=120)
+
+
+def verified(answer, assistant) -> None:
+    used = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert list(dict.fromkeys(used)) == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert assistant.document_text(c.source)[c.start:c.end] == c.quote
+
+
+def test_local_model_answers_with_verified_citations(local):
+    stream = local.stream("Who accompanied Kim?")
+    assert stream.live and stream.draft.citations  # the extractive draft comes first
+    tokens = list(stream)
+    answer = stream.answer
+    assert tokens and answer.answerable and answer.citations
+    verified(answer, local)
+    cited = " ".join(c.quote for c in answer.citations)
+    assert re.search(r"accompan|delegation", cited)
+    if answer.generator == "local":  # the model's own text (not a fallback): it streamed and was checked
+        assert "first_token_s" in answer.timings
+
+
+def test_local_model_refuses_and_keeps_conflicts(local):
+    refused = local.ask("What did Kim eat for breakfast?")
+    assert not refused.answerable and not refused.citations
+    conflict = local.ask("When will the meeting between Kim and Putin take place?")
+    assert conflict.conflicts and "disagree" in conflict.text.lower()
+    verified(conflict, local)
+
+
+def test_model_loads_once_per_process(local):
+    from qa import models
+
+    llm = local.generator.llm
+    first = llm.load()._engine
+    again = models.local_llm(local.config.model_cache, threads=local.config.llm_threads,
+                             n_ctx=local.config.llm_context).load()._engine
+    assert again is first
+
+
+def test_local_model_rewrites_follow_ups(local):
+    history = [{"role": "user", "content": "At which station did the train enter Russia?"},
+               {"role": "assistant", "content": "Khasan station [1]."}]
+    answer = local.ask("Which agency reported that?", history)
+    assert answer.standalone_question != "Which agency reported that?"
+    assert answer.answerable
+    verified(answer, local)
+    assert "Kyodo" in answer.text or any("Kyodo" in c.quote for c in answer.citations)
