@@ -69,6 +69,33 @@ class Assistant:
         self.extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator()
         self._texts: dict[str, str | None] = {}
 
+    def warm_up(self, background: bool = True, max_chunks: int = 5000) -> threading.Thread | None:
+        """Build the indexes, embed the sentences of a small store and load the model now, so the
+        first question is as fast as the next. In a daemon thread by default (the chat opens at once)."""
+
+        def work() -> None:
+            try:
+                self.retriever.refresh()
+                if 0 < self.retriever.size <= max_chunks:
+                    from .types import Passage
+
+                    passages = [Passage(n.node_id, n.metadata["source"], "", None, n.get_content(),
+                                        int(n.metadata["start"]), int(n.metadata["end"])) for n in self.store.nodes()]
+                    for i in range(0, len(passages), 256):  # one embedding batch per 256 chunks
+                        self.reranker.sentences.get(passages[i:i + 256])
+                warm = getattr(self.generator, "warm_up", None)
+                if warm:
+                    warm()
+            except Exception:  # warming is an optimisation: a failure shows up, clearly, on the first question
+                pass
+
+        if not background:
+            work()
+            return None
+        t = threading.Thread(target=work, daemon=True, name="sourced-warm-up")
+        t.start()
+        return t
+
     def with_generator(self, generator: Generator) -> Assistant:
         """The same assistant (store, embedder, indexes, caches) answering with another generator."""
         twin = Assistant(self.config, self.store, self.embedder, generator, self.retriever, self.reranker)

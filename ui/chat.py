@@ -374,5 +374,6 @@ def launch(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: tupl
         print(f"warning: serving on {host} without --auth: anyone who can reach this machine can use the chat")
     print("loading the store and the embedding model…", flush=True)
     assistant = Assistant.open(config=config)
+    assistant.warm_up()  # indexes, sentence vectors and the model load while the page opens
     # the same limit ingest applies, so an oversized file is refused at the door, not after the upload
     serve(build_app(assistant), host, port, auth, max_upload_bytes=config.store.max_file_bytes)
