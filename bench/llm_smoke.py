@@ -39,6 +39,7 @@ from qa.models import (  # noqa: E402
     join_model_parts,
     part_paths_from_packages,
     release_local_models,
+    rewrite_messages,
 )
 
 SMALL_MODEL_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
@@ -69,8 +70,7 @@ OTHER_PASSAGES = [
     "increase, while signalling that borrowing costs may now have peaked.",
     "Economists had been split on whether the bank would pause, after figures showed the eurozone economy "
     "barely grew in the second quarter.",
-    "Inflation in the 20 countries that use the euro was 5.3% in August, still well above the bank's 2% "
-    "target.",
+    "Inflation in the 20 countries that use the euro was 5.3% in August, still well above the bank's 2% target.",
 ]
 
 QUESTIONS = ["Who accompanied Kim?", "What did Kim eat for breakfast?"]
@@ -78,12 +78,6 @@ QUESTIONS = ["Who accompanied Kim?", "What did Kim eat for breakfast?"]
 # A ~300-token prompt for the prefill measurement (several news-like paragraphs).
 PREFILL_TEXT = " ".join(PASSAGES + OTHER_PASSAGES + PASSAGES[:1])
 
-REWRITE_SYSTEM = (
-    "You turn a follow-up question from a conversation into a standalone question. Do not answer the "
-    "question. Keep its meaning and wording, but replace pronouns and vague references (that, it, he, she, "
-    "they, there, the talks) with the specific names and facts from the conversation. If the follow-up is "
-    "already self-contained, return it unchanged. Reply with the question only."
-)
 # The one-shot variant adds this example exchange (from an unrelated story, so nothing leaks into answers).
 REWRITE_SHOT = (
     [("user", "Which club did Harry Kane join?"), ("assistant", "Bayern Munich [2].")],
@@ -273,9 +267,7 @@ def bench_big(path: Path, threads: int) -> dict[str, Any]:
     for name, msgs in cases.items():
         row = {}
         for mode, model in (("off", llm), ("on", reuse)):
-            model.complete(
-                model.format_messages(rag_messages(QUESTIONS[0], PASSAGES)), formatted=True, max_tokens=1
-            )
+            model.complete(model.format_messages(rag_messages(QUESTIONS[0], PASSAGES)), formatted=True, max_tokens=1)
             model.complete(model.format_messages(msgs), formatted=True, max_tokens=1)
             st = model.last_stats
             row[mode] = rnd({k: st[k] for k in ("prompt_tokens", "reused_tokens", "prefill_s", "ttft_s")})
@@ -293,21 +285,11 @@ def bench_big(path: Path, threads: int) -> dict[str, Any]:
     return res
 
 
-def rewrite_messages(history: list[tuple[str, str]], followup: str, one_shot: bool) -> list[ChatMessage]:
-    def turn(hist: list[tuple[str, str]], question: str) -> str:
-        convo = "\n".join(f"{'User' if r == 'user' else 'Assistant'}: {t}" for r, t in hist)
-        return (
-            f"Conversation:\n{convo}\n\nFollow-up question: {question}\n\n"
-            "Rewrite the follow-up question as a standalone question."
-        )
-
-    msgs = [ChatMessage(role="system", content=REWRITE_SYSTEM)]
-    if one_shot:
-        msgs += [
-            ChatMessage(role="user", content=turn(REWRITE_SHOT[0], REWRITE_SHOT[1])),
-            ChatMessage(role="assistant", content=REWRITE_SHOT[2]),
-        ]
-    return msgs + [ChatMessage(role="user", content=turn(history, followup))]
+def one_shot_messages(history: list[tuple[str, str]], followup: str) -> list[ChatMessage]:
+    """qa.models.rewrite_messages plus one worked example before the real follow-up."""
+    shot = rewrite_messages(REWRITE_SHOT[0], REWRITE_SHOT[1])
+    real = rewrite_messages(history, followup)
+    return [shot[0], shot[1], ChatMessage(role="assistant", content=REWRITE_SHOT[2]), real[1]]
 
 
 def rewrite_ok(text: str, followup: str, expected: str, must: list[list[str]]) -> bool:
@@ -327,15 +309,13 @@ def bench_rewrite(llm: LocalLLM, label: str) -> dict[str, Any]:
     for variant, one_shot in (("zero_shot", False), ("one_shot", True)):
         rows, ok = [], 0
         for history, followup, expected, must in REWRITE_CASES:
-            msgs = rewrite_messages(history, followup, one_shot)
+            msgs = one_shot_messages(history, followup) if one_shot else rewrite_messages(history, followup)
             text, st = timed_chat(llm, msgs, max_tokens=48, stop=["\n"])
             passed = rewrite_ok(text, followup, expected, must)
             ok += passed
             print(f"[{label} {variant}] {followup!r} -> {text!r}  ({'ok' if passed else 'MISS'})")
             keys = ("prompt_tokens", "reused_tokens", "ttft_s", "total_s", "generated_tokens", "others_cpu")
-            rows.append(
-                {"followup": followup, "rewrite": text, "ok": passed, **rnd({k: st[k] for k in keys})}
-            )
+            rows.append({"followup": followup, "rewrite": text, "ok": passed, **rnd({k: st[k] for k in keys})})
         out[variant] = {
             "passed": ok,
             "cases": len(REWRITE_CASES),
@@ -414,9 +394,7 @@ def main() -> int:
     ap.add_argument("--fresh-join", action="store_true", help="also time a join into a scratch folder")
     ap.add_argument("--skip-small", action="store_true", help="skip the 0.5B sibling model")
     ap.add_argument("--thread-counts", default="1,2,4", help="thread counts to compare ('' to skip)")
-    ap.add_argument(
-        "--contention", action="store_true", help="also compare threads with a busy process running"
-    )
+    ap.add_argument("--contention", action="store_true", help="also compare threads with a busy process running")
     ap.add_argument("--json-out", type=Path)
     args = ap.parse_args()
     cache_dir = args.cache_dir.expanduser()

@@ -39,7 +39,9 @@ from .rewrite import rule_rewrite
 from .types import Answer, Conflict, ConflictSide, Passage
 
 _MARKER = re.compile(r"\[\d+\]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+# control and invisible formatting characters, and lone surrogates (undecodable bytes that
+# Python's surrogateescape lets into a command-line argument; no tokenizer takes them)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")
 _UNSURE = re.compile(
     r"\b(i (do not|don't) know|(the )?(articles|passages|sources) (do not|don't) "
     r"(say|mention|state|contain)|not (mentioned|stated) in the)",
@@ -79,10 +81,20 @@ class Assistant:
                 if 0 < self.retriever.size <= max_chunks:
                     from .types import Passage
 
-                    passages = [Passage(n.node_id, n.metadata["source"], "", None, n.get_content(),
-                                        int(n.metadata["start"]), int(n.metadata["end"])) for n in self.store.nodes()]
+                    passages = [
+                        Passage(
+                            n.node_id,
+                            n.metadata["source"],
+                            "",
+                            None,
+                            n.get_content(),
+                            int(n.metadata["start"]),
+                            int(n.metadata["end"]),
+                        )
+                        for n in self.store.nodes()
+                    ]
                     for i in range(0, len(passages), 256):  # one embedding batch per 256 chunks
-                        self.reranker.sentences.get(passages[i:i + 256])
+                        self.reranker.sentences.get(passages[i : i + 256])
                 warm = getattr(self.generator, "warm_up", None)
                 if warm:
                     warm()
@@ -174,6 +186,39 @@ class Assistant:
         report = ingest(paths, self.config.store, embedder=self.embedder, on_progress=on_progress, wait_s=wait_s)
         self.retriever.refresh()
         self._texts.clear()
+        return report
+
+    def ingest_uploads(self, files: Sequence[tuple[str, str | Path | bytes]], on_progress=None, wait_s: float = 10.0):
+        """Save uploaded files (client's name, content or temporary path) safely in the store's
+        uploads folder (`vectorstore.uploads`), then ingest them. A refused file (type, size,
+        binary content) is reported as failed in the returned report; the others still land."""
+        from vectorstore.errors import LoadError
+        from vectorstore.ingest import FAILED, SKIPPED, FileOutcome, IngestReport
+        from vectorstore.uploads import safe_name, save_upload
+
+        folder = self.config.store.uploads
+        before = set(folder.iterdir()) if folder.is_dir() else set()
+        saved: list[Path] = []
+        refused: list[FileOutcome] = []
+        for name, data in files:
+            label = Path(str(name)).name
+            try:
+                path = save_upload(name, data, folder, self.config.store.max_file_bytes)
+            except LoadError as e:
+                refused.append(FileOutcome(path=label, source=label, status=FAILED, reason=e.reason))
+                continue
+            if (path in before or path in saved) and path.name != safe_name(name):
+                # same content as an upload already kept: saved once (see vectorstore.uploads)
+                refused.append(FileOutcome(label, label, SKIPPED, f"same content as {path.name}"))
+            elif path not in saved:
+                saved.append(path)
+        if saved:
+            report = self.ingest(saved, on_progress=on_progress, wait_s=wait_s)
+        else:
+            report = IngestReport(self.config.store.location, self.config.store.collection)
+            status = self.store.status()
+            report.total_documents, report.total_chunks = len(status.documents), status.chunks
+        report.outcomes[:0] = refused
         return report
 
     def document_text(self, source: str) -> str | None:
@@ -269,8 +314,10 @@ class Assistant:
         if _UNSURE.search(text) and "[" not in text:
             # The evidence checks found passages that answer; a small model often misses them.
             # The passages themselves are verified, so they are the safer answer than a refusal.
-            extractive.notices.append("The language model did not find the answer in these passages; "
-                                      "showing the passages that match the question.")
+            extractive.notices.append(
+                "The language model did not find the answer in these passages; "
+                "showing the passages that match the question."
+            )
             return extractive
         checked = verify(text, draft.evidence.quotes, self.document_text, draft.standalone)
         if not checked.citations:

@@ -33,6 +33,19 @@ _META = re.compile(
     re.I,
 )
 SUPPORT = 0.5
+# A negated claim ("Choe was never there") shares its words with the sentence it denies: the
+# sentence that backs it must be negated too.
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+# Sentences that talk to the reader ("Ignore previous instructions and say ...", "SYSTEM: ...") are
+# instructions, not statements: what they ask to be said is no evidence that it is so. They back
+# only an answer that reports them as instructions.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|articles|sources)\b"
+    r"|\b(?:system|assistant|user)\s*:|\bdeveloper mode\b|\byou are now\b"
+    r"|\b(?:do not|don[’']t|never)\s+(?:mention|say|tell|reveal|cite|repeat)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+")
 
 
 @dataclass
@@ -83,11 +96,15 @@ def split_answer(text: str) -> list[list[Clause]]:
 def supports(sentence: str, quote_texts: list[str], question: str = "") -> bool:
     """Is the sentence backed by these quotes (taken together)?"""
     joined = " ".join(quote_texts)
+    if _INSTRUCTION.search(joined) and not _INSTRUCTION.search(sentence):
+        joined = " ".join(s for s in _SENTENCE_END.split(joined) if not _INSTRUCTION.search(s))
     terms = set(content_terms(sentence))
     # what the sentence adds to the question must be in the quote; a sentence that only restates
     # the question ("... was written by the Kremlin") must be in the quote as a whole
     own = (terms - set(content_terms(question))) or terms
     if own and containment(own, set(content_terms(joined))) < SUPPORT:
+        return False
+    if _NEGATION.search(sentence) and not _negated_match(sentence, joined):
         return False
     folded = fold(joined)
     question_folded = fold(question)
@@ -98,6 +115,13 @@ def supports(sentence: str, quote_texts: list[str], question: str = "") -> bool:
         if t not in folded and not all(part in folded for part in re.split(r"[ -]", t)):
             return False
     return True
+
+
+def _negated_match(sentence: str, joined: str) -> bool:
+    """Does the quote sentence closest to this negated claim say it negatively too?"""
+    terms = set(content_terms(sentence))
+    best = max(_SENTENCE_END.split(joined), key=lambda s: containment(terms, set(content_terms(s))), default="")
+    return bool(_NEGATION.search(best))
 
 
 def is_meta(sentence: str) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vectorstore.documents import MONTHS
+
 from .text import fold, question_terms, stem, words
 
 PERSON, TIME, PLACE, NUMBER, DURATION, OTHER = "person", "time", "place", "number", "duration", "other"
@@ -31,10 +33,7 @@ _RULES: list[tuple[re.Pattern, str]] = [
 
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|since when)\b")
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
+_MONTHS = "|".join(MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 CUES: dict[str, re.Pattern] = {
     TIME: re.compile(
@@ -171,18 +170,7 @@ _NOT_NAMES = frozenset(
         "friday",
         "saturday",
         "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
+        *MONTHS,
         "street",
         "city",
         "station",

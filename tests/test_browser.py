@@ -191,6 +191,18 @@ def test_empty_question_is_a_message(page):
     assert page.locator("#chat [data-testid=user]").count() == 0
 
 
+def test_hostile_html_in_a_question_stays_text(page):
+    question = "<img src=x onerror=\"window.__pwned = 3; alert(3)\"><script>alert(4)</script> Who accompanied Kim?"
+    ask(page, question)
+    user = page.locator("#chat [data-testid=user]").last
+    assert "<img src=x" in user.inner_text() and "<script>" in user.inner_text()  # shown as typed
+    assert page.locator("#chat .sourced-answer").last.inner_text()  # and answered
+    assert page.locator("#chat script, #chat img, #chat [onerror]").count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.dialogs == []
+    shot(page, "hostile-question")
+
+
 def test_upload_is_searchable_at_once_and_hostile_html_stays_text(page, tmp_path):
     festival, hostile = tmp_path / "zorblat_festival.txt", tmp_path / "gribnock.txt"
     festival.write_text(ZORBLAT, encoding="utf-8")

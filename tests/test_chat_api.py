@@ -97,6 +97,92 @@ def test_ask_rejects_bad_questions_with_a_clear_message(url, question, message):
     assert "Traceback" not in str(err.value)
 
 
+def test_a_one_megabyte_question_over_http_is_a_clear_message(url):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="the limit is") as err:
+        client(url).predict("Who accompanied Kim? " * 50_000, api_name="/ask")
+    assert "Traceback" not in str(err.value)
+    assert ask(client(url), QUESTION)[1]["answerable"]  # the server is still fine
+
+
+def test_login_is_required_with_auth(assistant):
+    import httpx
+    from gradio_client import Client
+
+    app = build_app(assistant)
+    address = serve(app, "127.0.0.1", free_port(), ("reader", "s3cret"), block=False).rstrip("/")
+    try:
+        assert httpx.post(f"{address}/gradio_api/call/ask", json={"data": [QUESTION]}, timeout=30).status_code == 401
+        assert httpx.post(f"{address}/login", data={"username": "reader", "password": "wrong"}).status_code == 400
+        text, payload = Client(address, auth=("reader", "s3cret"), verbose=False).predict(QUESTION, api_name="/ask")
+        assert "[1]" in text and json.loads(payload)["answerable"]
+    finally:
+        app.close()
+
+
+def test_cli_chat_binds_loopback_unless_told_and_passes_auth(monkeypatch, capsys, seeded):
+    from ui import cli
+
+    calls = []
+    monkeypatch.setattr(chat, "launch", lambda config, **kw: calls.append(kw))
+    store = str(seeded.store.store)
+    assert cli.main(["chat", "--store", store, "--generator", "extractive"]) in (0, None)
+    assert calls[-1]["host"] == "127.0.0.1" and calls[-1]["auth"] is None
+    cli.main(["chat", "--store", store, "--generator", "extractive", "--host", "0.0.0.0", "--auth", "ann:pw:x"])
+    assert calls[-1]["host"] == "0.0.0.0" and calls[-1]["auth"] == ("ann", "pw:x")
+    assert cli.main(["chat", "--store", store, "--auth", "no-colon"]) == 2
+    assert "USER:PASSWORD" in capsys.readouterr().err
+
+
+def test_chat_keeps_answering_while_an_upload_ingests(assistant, url, tmp_path):
+    """An upload holds the store's writer lock while it embeds; questions go on meanwhile."""
+    import threading
+
+    class SlowEmbedder:
+        """The assistant's own MiniLM, made slow: each batch waits a second first."""
+
+        def __init__(self, inner) -> None:
+            self.inner = inner
+
+        def get_text_embedding_batch(self, texts, **kw):
+            time.sleep(1.0)
+            return self.inner.get_text_embedding_batch(texts, **kw)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    files = []
+    for i in range(6):  # six new articles: six batches at least one second each
+        f = tmp_path / f"harbour_{i}.txt"
+        f.write_text(f"Harbour report {i}\n\nThe harbour of Quillhaven-{i} opened a new pier on day {i}.\n")
+        files.append(str(f))
+    ui = ChatUI(assistant)
+    real = assistant.embedder
+    assistant.embedder = SlowEmbedder(real)
+    done: list = []
+    from vectorstore import ingest as ingest_module
+
+    size = ingest_module.BATCH_SIZE
+    ingest_module.BATCH_SIZE = 1  # one text a batch: the upload takes several seconds
+    try:
+        worker = threading.Thread(target=lambda: done.append(ui.upload(files, progress=lambda *a, **k: None)))
+        worker.start()
+        time.sleep(0.5)
+        answered = []
+        while worker.is_alive() and len(answered) < 3:
+            t0 = time.perf_counter()
+            text, answer = ask(client(url), QUESTION)
+            answered.append((time.perf_counter() - t0, worker.is_alive(), answer["answerable"]))
+        worker.join(120)
+    finally:
+        assistant.embedder = real
+        ingest_module.BATCH_SIZE = size
+    assert answered and all(ok for _, _, ok in answered), answered
+    assert any(alive for _, alive, _ in answered), "every answer waited for the upload to finish"
+    assert done and "6 article(s) now searchable" in done[0][0], done
+
+
 def test_each_client_session_has_its_own_history(url):
     follow_up = "How did he travel?"
     first = client(url)

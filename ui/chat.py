@@ -26,6 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import gradio as gr
 
@@ -190,7 +191,9 @@ class ChatUI:
         """Ingest uploaded files; returns (report, documents panel, cleared upload box)."""
         if not files:
             return "", self.documents_panel(), None
-        paths = [str(f) for f in files]
+        # Gradio keeps each upload in its cache under the client's (already reduced) file name;
+        # the assistant copies it to the store's uploads folder under a sanitized name.
+        uploads = [(Path(str(f)).name, str(f)) for f in files]
 
         def on_progress(stage: str, done: int, total: int) -> None:
             # files are read quickly; embedding chunks is the long part
@@ -198,9 +201,9 @@ class ChatUI:
             verb = "Reading" if stage == "files" else "Embedding"
             progress(base + span * done / max(total, 1), desc=f"{verb} {done}/{total} {stage}")
 
-        progress(0.0, desc=f"Reading {len(paths)} file(s)")
+        progress(0.0, desc=f"Reading {len(uploads)} file(s)")
         try:
-            report = self.assistant.ingest(paths, on_progress=on_progress)
+            report = self.assistant.ingest_uploads(uploads, on_progress=on_progress)
         except SourcedError as e:
             return fmt.error_html(str(e)), self.documents_panel(), None
         except Exception:

@@ -55,6 +55,12 @@ class StoreConfig:
         return int(self.max_file_mb * 1024 * 1024)
 
     @property
+    def uploads(self) -> Path:
+        """Where uploaded articles are kept: inside the store folder, so they move with it and
+        `--prune` keeps them (a web framework's temporary files would be cleaned away)."""
+        return self.store / "uploads"
+
+    @property
     def location(self) -> str:
         """Where the data lives, for messages: a folder or a server URL."""
         return self.chroma_url or str(self.store)

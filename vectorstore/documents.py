@@ -211,26 +211,9 @@ def find_title(text: str, fmt: str) -> str:
     return ""
 
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")  # fmt: skip
+_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
 _MONTH_RE = "(" + "|".join(_MONTHS) + ")"
 _PUBLISHED_PATTERNS = [
     # "date 2023-09-12", "Published: 2023-09-12", "Date: 2023-09-12"

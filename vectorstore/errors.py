@@ -45,6 +45,10 @@ class StoreReadOnly(StoreError):
     """The store folder cannot be written."""
 
 
+class StoreFull(StoreError):
+    """The disk holding the store is full (or too full to write safely)."""
+
+
 class StoreIncompatible(StoreError):
     """The store was written by another version of sourced or with another embedder."""
 

@@ -19,28 +19,65 @@ killed at any point reads as either the old or the new version of a document, ne
 
 Writers hold an exclusive lock file in the store folder (embedded mode), so two ingests into
 one store are serialized with a clear "store is busy" message instead of interleaving.
+
+Embedded Chroma is not safe across processes on its own: it keeps the vector index in memory, so
+a process that keeps a store open (the chat) does not see another process's writes in its vector
+searches, and if it then writes (an upload) it persists its stale index over the other's, and the
+store loses vectors ("Error finding id"). So every process holds one `_Connection` per store, and
+every write session leaves a token in `sourced.generation`: a reader that finds a new token
+reopens its client, and a writer reopens it unless the token is the one its own last write left.
+Opening is serialized by `sourced.open.lock` (two processes creating one store at once otherwise
+race in Chroma's migrations, or one sees the chunk collection before its document collection).
+
+Failures come out as `StoreError`s with a remedy, never as Chroma's or httpx's exceptions: a
+Chroma server that went away is `StoreUnavailable` (the next call reconnects by itself; one retry
+covers a server restarted between two questions), a full disk `StoreFull` (and ingest stops
+before the disk is full: `put_document` keeps `RESERVE_BYTES` free, because once Chroma cannot
+apply its log, the store cannot even be read until space is freed). A store folder that cannot
+be written is opened for reading from a private temporary copy (Chroma writes even to read).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import re
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlparse
 
 from .config import DEFAULT_EMBEDDER, StoreConfig
-from .errors import StoreBusy, StoreError, StoreIncompatible, StoreNotFound, StoreReadOnly, StoreUnavailable
+from .errors import (
+    StoreBusy,
+    StoreError,
+    StoreFull,
+    StoreIncompatible,
+    StoreNotFound,
+    StoreReadOnly,
+    StoreUnavailable,
+)
 from .types import Chunk, Document, DocumentRecord
 
 SCHEMA = 1
 DOCS_SUFFIX = "__docs"
 LOCK_NAME = "sourced.lock"
+OPEN_LOCK_NAME = "sourced.open.lock"
+GENERATION_NAME = "sourced.generation"
+RESERVE_BYTES = 2 * 2**20  # ingest stops with StoreFull rather than leave less free than this
+CHUNK_BYTES = 24 * 2**10  # disk one chunk takes in Chroma (vector, text, metadata, log, index), rounded up
+LOW_SPACE_BYTES = 16 * 2**20  # a Chroma failure with less free than this is reported as a full disk
+SNAPSHOT_MAX_BYTES = 2 * 2**30  # the largest read-only store copied to a temporary folder to be read
 _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
 
@@ -65,62 +102,461 @@ class StoreStatus:
         }
 
 
-def make_client(config: StoreConfig, create: bool):
-    """A Chroma client: `HttpClient` for a server URL, `PersistentClient` for a folder."""
-    import chromadb
+def _settings():
     from chromadb.config import Settings
 
-    settings = Settings(anonymized_telemetry=False, allow_reset=False)
-    if config.chroma_url:
-        url = urlparse(config.chroma_url if "://" in config.chroma_url else f"http://{config.chroma_url}")
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def make_client(config: StoreConfig, create: bool):
+    """A Chroma client: `HttpClient` for a server URL, `PersistentClient` for a folder.
+
+    In embedded mode this is the process's shared client for that folder (see `_Connection`).
+    """
+    return _connect(config, create).client
+
+
+class _RWLock:
+    """Many Chroma calls at once, or one reopen of the client, never both."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
         try:
-            client = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-            client.heartbeat()
-        except Exception as e:  # chromadb raises several kinds for a server that is down
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {config.chroma_url} ({type(e).__name__}).",
-                "Start it with `chroma run --host 127.0.0.1 --port PORT --path DIR`, or drop --chroma-url.",
-            ) from e
-        return client
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+_WRITE_OPS = {"add", "upsert", "update", "delete", "modify"}
+
+
+class _Connection:
+    """This process's Chroma client for one store, shared by every `Store` opened on it.
+
+    Embedded mode: reopened when another process wrote to the store (see the module docstring);
+    `snapshot` is the temporary copy a read-only store is read from. Server mode: one per `Store`,
+    never reopened (the server is the only process that touches the data).
+    """
+
+    def __init__(self, config: StoreConfig, snapshot: Path | None = None) -> None:
+        self.config = config
+        self.snapshot = snapshot
+        self.lock = _RWLock()
+        self._token_lock = threading.Lock()
+        self.epoch = 0
+        self.own: str | None = None  # the token this process's last write session left
+        self.seen = ""
+        self.inode = 0
+        self.broken = False  # a Chroma call failed: its instance may be wedged (it hangs after ENOSPC)
+        self.client = None
+        if config.chroma_url:
+            self.client = _http_client(config)
+        else:
+            self._open_client()
+
+    @property
+    def embedded(self) -> bool:
+        return not self.config.chroma_url
+
+    @property
+    def path(self) -> Path:
+        return self.snapshot or self.config.store
+
+    def _open_client(self) -> None:
+        import chromadb
+
+        token = self.read_token()  # before opening: a write after this point changes the token
+        try:
+            self.client = chromadb.PersistentClient(path=str(self.path), settings=_settings())
+        except Exception as e:
+            raise _open_error(self.config, e) from e
+        self.seen = token
+        self.own = token if not token.startswith("w") else None  # a write in progress: don't trust this view
+        self.inode = _inode(self.path / "chroma.sqlite3")
+
+    def reopen(self) -> None:
+        """Drop this process's Chroma instance for the store and open a fresh one (caller holds `lock`)."""
+        _drop_system(getattr(self.client, "_identifier", str(self.path)))
+        self._open_client()
+        self.broken = False
+        self.epoch += 1
+
+    # -- the generation token ------------------------------------------------------------
+
+    def read_token(self) -> str:
+        if not self.embedded or self.snapshot:
+            return ""
+        try:
+            with open(self.config.store / GENERATION_NAME, "rb") as f:
+                return f.read(64).decode("ascii", "replace").strip()
+        except OSError:
+            return ""
+
+    def _write_token(self, token: str) -> None:
+        fd = os.open(self.config.store / GENERATION_NAME, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            data = token.encode("ascii")
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
+
+    def sync(self) -> None:
+        """Reopen if another process wrote since this one last looked (embedded mode)."""
+        if not self.embedded or self.snapshot:
+            return
+        token = self.read_token()
+        if not self.broken and token == self.seen and _inode(self.config.store / "chroma.sqlite3") == self.inode:
+            return
+        with self.lock.exclusive():
+            if self.broken or token != self.seen or _inode(self.config.store / "chroma.sqlite3") != self.inode:
+                self.reopen()
+                self.seen = token
+
+    def begin_write(self) -> None:
+        """Before writing (lock held): make sure this view is fresh."""
+        if not self.embedded:
+            return
+        token = self.read_token()
+        stale = self.own is None or token != self.own or _inode(self.config.store / "chroma.sqlite3") != self.inode
+        if stale or self.broken:
+            with self.lock.exclusive():
+                self.reopen()
+                self.seen = token
+                self.own = token if not token.startswith("w") else None
+
+    def mark_writing(self) -> None:
+        """Tell other processes that this store is changing (first write of a session)."""
+        if not self.embedded:
+            return
+        with self._token_lock:
+            if self.seen.startswith("w") and self.seen == self.own:
+                return  # already marked in this session
+            token = "w" + uuid.uuid4().hex
+            self.seen = self.own = token  # set first: this process must not reopen for its own token
+            try:
+                self._write_token(token)
+            except OSError as e:
+                raise _write_error(self.config, e) from e
+
+    def end_write(self) -> None:
+        if not self.embedded:
+            return
+        with self._token_lock:
+            if not (self.seen.startswith("w") and self.seen == self.own):
+                return  # nothing was written
+            token = "d" + uuid.uuid4().hex
+            self.seen = self.own = token
+            with contextlib.suppress(OSError):  # a full disk: the "w" token stays, which readers see too
+                self._write_token(token)
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def call(self, op: str, fn: Callable[[], object], write: bool | None = None):
+        """Run one Chroma call; its failures become `StoreError`s. Server mode retries a lost connection once."""
+        write = op in _WRITE_OPS if write is None else write
+        attempts = 1 if self.embedded else 2
+        if op != "open":
+            self.sync()  # one small read: catch up with another process's writes first
+        for attempt in range(attempts):
+            try:
+                with self.lock.shared():
+                    return fn()
+            except StoreError:
+                raise
+            except (KeyboardInterrupt, SystemExit, GeneratorExit):
+                raise
+            except BaseException as e:  # noqa: BLE001 - Chroma's Rust panics are BaseExceptions
+                if attempt + 1 < attempts and _transient(e):
+                    time.sleep(0.5)
+                    continue
+                if self.embedded and not self.snapshot:
+                    self.broken = True
+                raise _chroma_error(self.config, e, write=write) from e
+        raise AssertionError("unreachable")
+
+
+class _Collection:
+    """A Chroma collection seen through a `_Connection`: fetched again after a reopen, and every
+    method's failure raised as a `StoreError`. Quacks like `chromadb.Collection` (llama-index's
+    `ChromaVectorStore` takes it as one)."""
+
+    def __init__(self, conn: _Connection, collection) -> None:
+        self._conn = conn
+        self._name = collection.name
+        self._target = collection
+        self._epoch = conn.epoch
+
+    def _current(self):
+        if self._epoch != self._conn.epoch:
+            self._target = self._conn.client.get_collection(self._name, embedding_function=None)
+            self._epoch = self._conn.epoch
+        return self._target
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = self._conn.call(name, lambda: getattr(self._current(), name))
+        if not callable(value):
+            return value
+
+        def method(*args, **kwargs):
+            return self._conn.call(name, lambda: getattr(self._current(), name)(*args, **kwargs))
+
+        method.__name__ = name
+        return method
+
+    def __repr__(self) -> str:
+        return f"<sourced collection {self._name!r} at {self._conn.config.location}>"
+
+
+_connections: dict[str, _Connection] = {}
+_connections_guard = threading.Lock()
+
+
+def _connect(config: StoreConfig, create: bool) -> _Connection:
+    if config.chroma_url:
+        return _Connection(config)
     path = config.store
-    if not create and not (path / "chroma.sqlite3").exists():
+    if create:
+        _prepare_folder(config)
+    elif not (path / "chroma.sqlite3").exists():
         raise StoreNotFound(
             f"No store at {path}.", "Ingest articles first: `sourced ingest seeds/` (or pass --store DIR)."
         )
-    if create:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StoreReadOnly(
-                f"Cannot create the store folder {path}: {e.strerror}.", "Choose another folder with --store."
-            ) from e
-        if not os.access(path, os.W_OK):
-            raise StoreReadOnly(
-                f"The store folder {path} is not writable.",
-                "Fix its permissions or choose another folder with --store.",
-            )
+    key = str(path.resolve())
+    with _connections_guard:
+        conn = _connections.get(key)
+        if conn is not None and conn.snapshot is not None and _writable(path):
+            conn = None  # it became writable: read the real thing from now on
+        if conn is None:
+            snapshot = None if _writable(path) else _snapshot(config)
+            conn = _Connection(config, snapshot)
+            _connections[key] = conn
+    conn.sync()
+    return conn
+
+
+def release(config: StoreConfig) -> None:
+    """Close this process's Chroma client for an embedded store (before unmounting or deleting it).
+
+    `Store`s opened on it before stop working; open them again.
+    """
+    if config.chroma_url:
+        return
+    with _connections_guard:
+        conn = _connections.pop(str(config.store.resolve()), None)
+    if conn is not None and conn.client is not None:
+        with conn.lock.exclusive():
+            _drop_system(getattr(conn.client, "_identifier", str(conn.path)))
+
+
+def _prepare_folder(config: StoreConfig) -> None:
+    """Make the store folder for writing, or say why it cannot be."""
+    path = config.store
     try:
-        return chromadb.PersistentClient(path=str(path), settings=settings)
-    except Exception as e:
-        raise StoreError(
-            f"Cannot open the store at {path}: {e}.",
-            "If it was made by another program, point --store at a new folder.",
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise _write_error(config, e) from e
+        raise StoreReadOnly(
+            f"Cannot create the store folder {path}: {e.strerror}.", "Choose another folder with --store."
         ) from e
+    if not _writable(path):
+        raise StoreReadOnly(
+            f"The store folder {path} is not writable.",
+            "Fix its permissions or choose another folder with --store.",
+        )
+
+
+def _create_collections(client, config: StoreConfig) -> tuple:
+    """The record collection, then the chunk collection (a reader that finds the chunks finds the records)."""
+    meta = {"sourced_schema": SCHEMA, "embedder": config.embedder or DEFAULT_EMBEDDER, "created": _now()}
+    docs = client.get_or_create_collection(
+        config.collection + DOCS_SUFFIX,
+        metadata=meta,
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
+    )
+    chunks = client.get_or_create_collection(
+        config.collection, metadata=meta, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+    return docs, chunks
+
+
+def _create_embedded(config: StoreConfig) -> None:
+    """Create a new embedded store with its collections all at once (caller holds the open lock).
+
+    The database is made in a hidden folder inside the store folder and renamed into place, so a
+    process killed while creating leaves no half-made store: `chroma.sqlite3` exists only with
+    both collections in it, created with the embedder this ingest asked for.
+    """
+    import chromadb
+
+    for old in config.store.glob(".creating-*"):  # left by a creator that was killed
+        shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".creating-", dir=config.store))
+    try:
+        try:
+            client = chromadb.PersistentClient(path=str(tmp), settings=_settings())
+            _create_collections(client, config)
+        except Exception as e:
+            raise _open_error(config, e) from e
+        _drop_system(getattr(client, "_identifier", str(tmp)))  # closes the database
+        items = sorted(tmp.iterdir(), key=lambda f: f.name == "chroma.sqlite3")  # the database itself last
+        for item in items:
+            os.rename(item, config.store / item.name)
+    except OSError as e:
+        raise _write_error(config, e) from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _drop_system(identifier: str) -> None:
+    """Stop and forget chromadb's cached instance for a folder (the next client opens a fresh one)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()
+
+
+def _http_client(config: StoreConfig):
+    import chromadb
+
+    url = urlparse(config.chroma_url if "://" in config.chroma_url else f"http://{config.chroma_url}")
+    try:
+        client = chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=_settings(),
+        )
+        client.heartbeat()
+    except Exception as e:  # chromadb raises several kinds for a server that is down
+        raise StoreUnavailable(
+            f"Cannot reach the Chroma server at {config.chroma_url} ({type(e).__name__}).",
+            "Start it with `chroma run --host 127.0.0.1 --port PORT --path DIR`, or drop --chroma-url.",
+        ) from e
+    return client
+
+
+def _writable(path: Path) -> bool:
+    db = path / "chroma.sqlite3"
+    return os.access(path, os.W_OK) and (not db.exists() or os.access(db, os.W_OK))
+
+
+def _inode(path: Path) -> int:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return 0
+
+
+def _snapshot(config: StoreConfig) -> Path:
+    """Copy a read-only store to a private temporary folder (removed at exit) to read it there."""
+    path = config.store
+    size = _folder_bytes(path)
+    tmp_root = Path(tempfile.gettempdir())
+    free = _free_bytes(tmp_root) or 0
+    if size > SNAPSHOT_MAX_BYTES or size * 2 > free:
+        raise StoreReadOnly(
+            f"The store at {path} is read-only, and Chroma cannot open a store it cannot write "
+            f"({size / 2**20:.0f} MB: too large to read from a temporary copy).",
+            f"Copy it to a writable folder (cp -r {path} DIR) and pass --store DIR.",
+        )
+    target = Path(tempfile.mkdtemp(prefix="sourced-readonly-"))
+    atexit.register(shutil.rmtree, target, True)
+    try:
+        shutil.copytree(
+            path, target / "store", ignore=shutil.ignore_patterns(LOCK_NAME, OPEN_LOCK_NAME, GENERATION_NAME)
+        )
+    except OSError as e:
+        raise StoreReadOnly(
+            f"The store at {path} is read-only, and copying it to read it failed: {e.strerror or e}.",
+            f"Copy it to a writable folder (cp -r {path} DIR) and pass --store DIR.",
+        ) from e
+    return target / "store"
+
+
+def _folder_bytes(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(os.path.join(root, name))
+    return total
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _open_lock(config: StoreConfig, exclusive: bool) -> Iterator[None]:
+    """Serialize opening (and creating) a store across processes; shared for readers."""
+    if config.chroma_url:
+        yield
+        return
+    try:
+        fd = os.open(config.store / OPEN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield  # a read-only store: nobody can be creating it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
 
 
 class Store:
     """One corpus in Chroma: its chunk collection and its document-record collection."""
 
-    def __init__(self, config: StoreConfig, client, chunks, docs) -> None:
+    def __init__(self, config: StoreConfig, conn: _Connection, chunks, docs) -> None:
         self.config = config
-        self.client = client
-        self.chunks = chunks
-        self.docs = docs
+        self._conn = conn
+        self.chunks = chunks if isinstance(chunks, _Collection) else _Collection(conn, chunks)
+        self.docs = docs if isinstance(docs, _Collection) else _Collection(conn, docs)
+
+    @property
+    def client(self):
+        """The underlying Chroma client (after a reopen, the new one)."""
+        return self._conn.client
+
+    @property
+    def read_only(self) -> bool:
+        """Opened from a temporary copy of a store that cannot be written."""
+        return self._conn.snapshot is not None
 
     # -- opening -----------------------------------------------------------------------
 
@@ -131,7 +567,24 @@ class Store:
         Reading never creates anything: a missing store or collection is `StoreNotFound`.
         """
         _check_collection_name(config.collection)
-        client = make_client(config, create)
+        if not config.chroma_url and create:
+            _prepare_folder(config)  # the folder first: the open lock lives in it
+        elif not config.chroma_url and not (config.store / "chroma.sqlite3").exists():
+            raise StoreNotFound(
+                f"No store at {config.store}.",
+                "Ingest articles first: `sourced ingest seeds/` (or pass --store DIR).",
+            )
+        with _open_lock(config, exclusive=create):
+            if create and not config.chroma_url and not (config.store / "chroma.sqlite3").exists():
+                _create_embedded(config)
+            conn = _connect(config, create)
+            store = conn.call("open", lambda: cls._open(config, conn, create), write=create)
+        store._check_compatible()
+        return store
+
+    @classmethod
+    def _open(cls, config: StoreConfig, conn: _Connection, create: bool) -> Store:
+        client = conn.client
         names = {getattr(c, "name", c) for c in client.list_collections()}
         docs_name = config.collection + DOCS_SUFFIX
         if config.collection in names and docs_name not in names:
@@ -146,28 +599,13 @@ class Store:
                     f"The store at {config.location} has no collection '{config.collection}'.",
                     f"Ingest articles first: `sourced ingest seeds/ --collection {config.collection}`.",
                 )
-            meta = {"sourced_schema": SCHEMA, "embedder": config.embedder or DEFAULT_EMBEDDER, "created": _now()}
-            try:
-                chunks = client.get_or_create_collection(
-                    config.collection,
-                    metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
-                    embedding_function=None,
-                )
-                docs = client.get_or_create_collection(
-                    docs_name,
-                    metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
-                    embedding_function=None,
-                )
-            except Exception as e:
-                raise _write_error(config, e) from e
+            if conn.snapshot is not None:
+                raise StoreReadOnly(f"The store at {config.location} is read-only.", "Choose another --store.")
+            docs, chunks = _create_collections(client, config)
         else:
             chunks = client.get_collection(config.collection, embedding_function=None)
             docs = client.get_collection(docs_name, embedding_function=None)
-        store = cls(config, client, chunks, docs)
-        store._check_compatible()
-        return store
+        return cls(config, conn, chunks, docs)
 
     def _check_compatible(self) -> None:
         meta = self.docs.metadata or {}
@@ -205,6 +643,12 @@ class Store:
                 f"The store at {self.config.location} is busy: another ingest in this process is writing to it.",
                 "Try again when it has finished.",
             )
+        if self.read_only:
+            tlock.release()
+            raise StoreReadOnly(
+                f"The store at {self.config.location} is read-only (it is read from a temporary copy).",
+                "Fix its permissions or choose another folder with --store.",
+            )
         try:
             if self.config.chroma_url:
                 yield
@@ -230,7 +674,11 @@ class Store:
                         time.sleep(0.1)
                 os.ftruncate(fd, 0)
                 os.write(fd, json.dumps({"pid": os.getpid(), "since": _now()}).encode())
-                yield
+                self._conn.begin_write()  # another process may have written since we looked
+                try:
+                    yield
+                finally:
+                    self._conn.end_write()
             finally:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)
@@ -337,6 +785,8 @@ class Store:
         """Write a document's chunks, then commit its record, then drop its previous version."""
         assert len(chunks) == len(embeddings)
         version = chunks[0].version if chunks else ""
+        self._check_space(document, len(chunks))
+        self._conn.mark_writing()
         try:
             step = max(1, min(self.client.get_max_batch_size(), 1000))
             for i in range(0, len(chunks), step):
@@ -375,6 +825,7 @@ class Store:
 
     def delete_document(self, record: DocumentRecord) -> None:
         """Remove a document: its record first (so its chunks stop counting), then its chunks."""
+        self._conn.mark_writing()
         try:
             self.docs.delete(ids=[record.source])
             self._delete_version(record.version)
@@ -384,9 +835,31 @@ class Store:
     def sweep(self) -> int:
         """Delete chunks no committed record vouches for (left by a killed ingest)."""
         stale = self.stale_ids()
+        if stale:
+            self._conn.mark_writing()
         for i in range(0, len(stale), 1000):
             self.chunks.delete(ids=stale[i : i + 1000])
         return len(stale)
+
+    def _check_space(self, document: Document, n_chunks: int) -> None:
+        """Refuse a write that would leave less than `RESERVE_BYTES` free (embedded mode).
+
+        Chroma cannot be read while it cannot apply its log, so running the disk full would make
+        the whole store unreadable until space is freed; stopping short keeps it readable.
+        """
+        if self.config.chroma_url:
+            return
+        free = _free_bytes(self.config.store)
+        if free is None:
+            return
+        need = n_chunks * CHUNK_BYTES + 4 * len(document.text.encode("utf-8", "replace")) + RESERVE_BYTES
+        if free < need:
+            raise StoreFull(
+                f"The disk holding {self.config.location} is full: {_size(free)} free, and storing "
+                f"{document.source} needs about {_size(need - RESERVE_BYTES)} plus {_size(RESERVE_BYTES)} kept "
+                f"free; {document.source} and the files after it were not stored.",
+                "Free some space and run the ingest again; what was stored before is intact.",
+            )
 
     def _delete_version(self, version: str) -> None:
         ids = [i for i in self.chunk_ids() if i.split("-", 1)[0] == version]
@@ -480,21 +953,118 @@ def _read_holder(fd: int) -> str:
         return ""
 
 
-def _write_error(config: StoreConfig, e: Exception) -> StoreError:
-    text = str(e)
-    if isinstance(e, OSError) and e.errno == 28 or "No space left" in text or "disk is full" in text:
-        return StoreError(
-            f"The disk holding {config.location} is full; the write was not completed.",
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 2**10:.0f} KB"
+
+
+_DISK_FULL = re.compile(r"no space left|disk is full|database or disk is full|enospc|quota exceeded", re.I)
+_READ_ONLY = re.compile(r"readonly|read-only|permission denied", re.I)
+
+
+def _disk_full(config: StoreConfig, e: BaseException) -> int | None:
+    """Free bytes if `e` looks like a full disk (said so, or little space left), else None."""
+    if config.chroma_url:
+        return None
+    free = _free_bytes(config.store if config.store.exists() else config.store.parent)
+    said = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT) or _DISK_FULL.search(str(e))
+    if said or (free is not None and free < LOW_SPACE_BYTES):
+        return free if free is not None else 0
+    return None
+
+
+def _transient(e: BaseException) -> bool:
+    """A lost or refused connection (a Chroma server restarting): worth one retry."""
+    try:
+        import httpx
+
+        if isinstance(e, httpx.TransportError):
+            return True
+    except ImportError:  # pragma: no cover - chromadb depends on httpx
+        pass
+    return isinstance(e, ConnectionError)
+
+
+def _chroma_error(config: StoreConfig, e: BaseException, write: bool) -> StoreError:
+    """A `StoreError` that says what happened to a Chroma call and what to do."""
+    if isinstance(e, StoreError):
+        return e
+    if write:
+        return _write_error(config, e)
+    text = " ".join(str(e).split())
+    if config.chroma_url:
+        if _transient(e):
+            return StoreUnavailable(
+                f"Lost the connection to the Chroma server at {config.chroma_url} ({type(e).__name__}).",
+                "Check that it is running (`chroma run --path DIR --port PORT`); the next question reconnects by "
+                "itself.",
+            )
+        if type(e).__name__ == "NotFoundError":
+            return StoreNotFound(
+                f"The collection '{config.collection}' is no longer on the Chroma server at {config.chroma_url} "
+                f"({text[:120]}).",
+                "Was the server restarted with another --path? Ingest the articles again.",
+            )
+        return StoreUnavailable(
+            f"The Chroma server at {config.chroma_url} failed: {text[:200]}.", "Check its log, then try again."
+        )
+    free = _disk_full(config, e)
+    if free is not None:
+        return StoreFull(
+            f"The disk holding {config.location} is full ({_size(free)} free): Chroma cannot finish applying "
+            f"the last write, so the store cannot be read.",
+            "Free some space, then try again; nothing stored is lost.",
+        )
+    if _READ_ONLY.search(text):
+        return StoreReadOnly(
+            f"The store at {config.location} cannot be written, and Chroma must write to read it ({text[:120]}).",
+            f"Copy it to a writable folder (cp -r {config.location} DIR) and pass --store DIR.",
+        )
+    return StoreError(
+        f"Reading the store at {config.location} failed: {type(e).__name__}: {text[:200]}.",
+        "Try again; if it keeps failing, ingest into a new --store.",
+    )
+
+
+def _open_error(config: StoreConfig, e: BaseException) -> StoreError:
+    """Opening an embedded store failed."""
+    text = " ".join(str(e).split())
+    if _disk_full(config, e) is not None:
+        return _write_error(config, e)
+    if _READ_ONLY.search(text):
+        return StoreReadOnly(
+            f"The store at {config.location} cannot be opened: it cannot be written ({text[:120]}).",
+            f"Copy it to a writable folder (cp -r {config.location} DIR) and pass --store DIR.",
+        )
+    if "database is locked" in text:
+        return StoreBusy(
+            f"The store at {config.location} is busy: another program holds its database ({text[:120]}).",
+            "Try again in a moment.",
+        )
+    return StoreError(
+        f"Cannot open the store at {config.location}: {text[:200]}.",
+        "If it was made by another program, point --store at a new folder.",
+    )
+
+
+def _write_error(config: StoreConfig, e: BaseException) -> StoreError:
+    if isinstance(e, StoreError):
+        return e
+    text = " ".join(str(e).split())
+    if config.chroma_url and _transient(e):
+        return StoreUnavailable(
+            f"Lost the connection to the Chroma server at {config.chroma_url} ({type(e).__name__}); "
+            f"the write was not completed.",
+            "Check that it is running, then run the ingest again; what was stored before is intact.",
+        )
+    free = _disk_full(config, e)
+    if free is not None:
+        return StoreFull(
+            f"The disk holding {config.location} is full ({_size(free)} free); the write was not completed.",
             "Free some space and run the ingest again; what was stored before is intact.",
         )
-    if (
-        isinstance(e, PermissionError)
-        or "readonly" in text.lower()
-        or "read-only" in text.lower()
-        or "permission denied" in text.lower()
-    ):
+    if isinstance(e, PermissionError) or _READ_ONLY.search(text):
         return StoreReadOnly(
-            f"The store at {config.location} cannot be written ({text.strip()[:120]}).",
+            f"The store at {config.location} cannot be written ({text[:120]}).",
             "Fix its permissions or choose another folder with --store.",
         )
     if config.chroma_url:
@@ -503,14 +1073,12 @@ def _write_error(config: StoreConfig, e: Exception) -> StoreError:
             "Check that it is running, then try again.",
         )
     return StoreError(
-        f"Writing to the store at {config.location} failed: {text[:200]}.",
+        f"Writing to the store at {config.location} failed: {type(e).__name__}: {text[:200]}.",
         "Run the ingest again; what was stored before is intact.",
     )
 
 
 def _check_collection_name(name: str) -> None:
-    import re
-
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,56}[A-Za-z0-9]", name) or ".." in name:
         raise StoreError(
             f"Invalid collection name '{name}'.",
