@@ -39,6 +39,7 @@ from .rewrite import rule_rewrite
 from .types import Answer, Conflict, ConflictSide, Passage
 
 _MARKER = re.compile(r"\[\d+\]")
+HISTORY_MESSAGES = 8  # the conversation a follow-up is read against: the last 4 exchanges
 # control and invisible formatting characters, and lone surrogates (undecodable bytes that
 # Python's surrogateescape lets into a command-line argument; no tokenizer takes them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")
@@ -184,7 +185,7 @@ class Assistant:
         from vectorstore.ingest import ingest
 
         report = ingest(paths, self.config.store, embedder=self.embedder, on_progress=on_progress, wait_s=wait_s)
-        self.retriever.refresh()
+        self.retriever.refresh(check=True)
         self._texts.clear()
         return report
 
@@ -446,7 +447,7 @@ def normalize_history(history: Sequence | None) -> list[dict]:
             content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
         if role in ("user", "assistant") and content:
             turns.append({"role": role, "content": str(content)[:4000]})
-    return turns[-8:]
+    return turns[-HISTORY_MESSAGES:]
 
 
 def _with_conflict_sides(evidence: Evidence, found: list[conflict_rules.Found]) -> Evidence:

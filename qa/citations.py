@@ -45,7 +45,7 @@ _INSTRUCTION = re.compile(
     r"|\b(?:do not|don[’']t|never)\s+(?:mention|say|tell|reveal|cite|repeat)\b",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")  # not "…": quotes elide mid-sentence
 
 
 @dataclass

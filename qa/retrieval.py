@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from .text import content_terms
 from .types import Passage
 
 MODES = ("dense", "bm25", "hybrid")
+CHECK_EVERY_S = 2.0  # on a Chroma server, another process's ingest shows up within this
 
 
 @dataclass
@@ -49,15 +51,30 @@ class Retriever:
         self._bm25 = None
         self._dense = None
         self._versions: set[str] = set()
+        self._marker: str | None = None  # the store's generation when last listed
+        self._checked = 0.0
         self.stats = LexicalStats(Counter(), 0)
         self.size = 0
 
     # -- keeping in sync ---------------------------------------------------------------
 
-    def refresh(self, force: bool = False) -> bool:
-        """Rebuild the lexical index if the store changed; returns whether it did."""
+    def refresh(self, force: bool = False, check: bool = False) -> bool:
+        """Rebuild the indexes if the store changed; returns whether it did.
+
+        Listing every document record costs ~0.1 s per 1,000 documents, too much for every
+        question, so the store's generation marker decides when to look (embedded mode); on a
+        server, or while a write is in progress, the records are listed at most every
+        `CHECK_EVERY_S` unless `check` (after this process's own ingest) or `force`.
+        """
+        marker = self.store.generation()
+        if not (force or check or self._fingerprint is None):
+            if marker is not None and not marker.startswith("w") and marker == self._marker:
+                return False
+            if (marker is None or marker.startswith("w")) and time.monotonic() - self._checked < CHECK_EVERY_S:
+                return False
         records = self.store.records()
         fingerprint = frozenset((r.source, r.version) for r in records.values())
+        self._marker, self._checked = marker, time.monotonic()
         with self._lock:
             if not force and fingerprint == self._fingerprint:
                 return False

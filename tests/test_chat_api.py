@@ -274,6 +274,19 @@ def test_turns_hold_plain_text_for_follow_ups(assistant):
     assert "Understood as" in content(chat_[-1])  # the standalone question is shown
 
 
+def test_session_state_keeps_only_what_follow_ups_read(assistant):
+    """A long session's state stays bounded: the last exchanges only (memory under load)."""
+    from qa.assistant import HISTORY_MESSAGES
+
+    ui = ChatUI(assistant)
+    turns: list = []
+    questions = [QUESTION, "How did he travel?", "Who is Matthew Miller?", "When did Kim leave Pyongyang?", "Why?"]
+    for q in questions * 2:
+        _, _, turns = ui.ask_api(q, turns)
+    assert len(turns) == HISTORY_MESSAGES
+    assert turns[-2]["content"] == "Why?" and turns[-4]["content"] == "When did Kim leave Pyongyang?"
+
+
 def test_bad_input_is_a_message_and_keeps_the_conversation(assistant):
     ui = ChatUI(assistant)
     *_, (before, _, turns) = ui.respond(QUESTION, [], [], None)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
+from vectorstore.config import StoreConfig
 from vectorstore.embedding import HashEmbedding
 from vectorstore.errors import StoreBusy, StoreNotFound
 from vectorstore.ingest import ADDED, FAILED, PRUNED, SKIPPED, UNCHANGED, UPDATED, ingest
@@ -150,3 +153,30 @@ def test_read_only_store_folder(store_config, seeds_dir: Path):
             ingest([seeds_dir], store_config, embedder=HashEmbedding())
     finally:
         store_config.store.chmod(0o700)
+
+
+@pytest.mark.server
+def test_server_mode_writers_in_two_processes_are_serialized(chroma_server, seeds_dir: Path, tmp_path: Path):
+    """On a Chroma server the lock is a collection: another process gets "busy" naming the holder;
+    a lease whose holder died (expired) is taken over."""
+    from vectorstore import store as store_module
+
+    config = StoreConfig(store=tmp_path / "unused", collection="serialized", chroma_url=chroma_server, embedder="hash")
+    ingest([seeds_dir], config, embedder=HashEmbedding())
+    args = ("ingest", str(seeds_dir), "--chroma-url", chroma_server, "--collection", "serialized")
+    with Store.open(config).writer():
+        out = run_cli(*args)
+        assert out.returncode == 1 and "busy" in out.stderr and f"pid {os.getpid()}" in out.stderr, out.stderr
+    assert run_cli(*args).returncode == 0  # released
+
+    client = Store.open(config).client
+    client.create_collection(  # a lock left by a writer killed three minutes ago
+        "serialized" + store_module.LOCK_SUFFIX,
+        metadata={"token": "dead", "pid": 1, "host": "gone", "since": "then", "expires": time.time() - 60},
+        embedding_function=None,
+    )
+    out = run_cli(*args)
+    assert out.returncode == 0, out.stderr
+    assert "serialized" + store_module.LOCK_SUFFIX not in {getattr(c, "name", c) for c in client.list_collections()}
+    status = Store.open(config).status()
+    assert len(status.documents) == len(list(seeds_dir.iterdir())) and status.stale_chunks == 0

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.assistant import Assistant
+from qa.assistant import HISTORY_MESSAGES, Assistant
 from qa.config import Config
 from qa.types import Answer
 from vectorstore.documents import SUPPORTED
@@ -78,6 +78,13 @@ CSS = """
 
 def _message(content: str, metadata: dict | None = None) -> gr.ChatMessage:
     return gr.ChatMessage(role="assistant", content=content, metadata=metadata or {})
+
+
+def _remember(turns: list, answer: Answer) -> list:
+    """The session's conversation after this answer: only what follow-ups read, so a long
+    session's state stays small."""
+    turns = turns + [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+    return turns[-HISTORY_MESSAGES:]
 
 
 class ChatUI:
@@ -140,7 +147,7 @@ class ChatUI:
             answer = stream.answer or stream.draft
             chat[-2] = _message(fmt.answer_html(answer))
             chat[-1] = self._sources(a, answer, "done")
-            turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+            turns = _remember(turns, answer)
             yield chat, "", turns
         except SourcedError as e:  # the user can fix it: say how, keep their text to edit
             yield chat[:mine] + [_message(fmt.error_html(str(e)))], question, turns
@@ -173,7 +180,7 @@ class ChatUI:
         except Exception:
             log.exception("API question %r failed", str(question)[:200])
             raise gr.Error(UNEXPECTED, print_exception=False) from None
-        turns += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
+        turns = _remember(turns, answer)
         return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False), turns
 
     # -- the store ---------------------------------------------------------------------

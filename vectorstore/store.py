@@ -17,8 +17,9 @@ Readers trust only chunks whose id starts with a committed record's `version`, s
 killed at any point reads as either the old or the new version of a document, never both, and
 `sweep()` (run by every ingest) deletes whatever a killed run left behind.
 
-Writers hold an exclusive lock file in the store folder (embedded mode), so two ingests into
-one store are serialized with a clear "store is busy" message instead of interleaving.
+Writers hold an exclusive lock, so two ingests into one store are serialized with a clear
+"store is busy" message instead of interleaving: a lock file in the store folder (embedded
+mode), or a lock collection with a renewed lease on a Chroma server (`_ServerLease`).
 
 Embedded Chroma is not safe across processes on its own: it keeps the vector index in memory, so
 a process that keeps a store open (the chat) does not see another process's writes in its vector
@@ -72,6 +73,9 @@ from .types import Chunk, Document, DocumentRecord
 SCHEMA = 1
 DOCS_SUFFIX = "__docs"
 LOCK_NAME = "sourced.lock"
+LOCK_SUFFIX = "__lock"  # server mode: the collection that is the writer lock (see `_ServerLease`)
+LEASE_S = 120.0
+LEASE_RENEW_S = 20.0
 OPEN_LOCK_NAME = "sourced.open.lock"
 GENERATION_NAME = "sourced.generation"
 RESERVE_BYTES = 2 * 2**20  # ingest stops with StoreFull rather than leave less free than this
@@ -558,6 +562,16 @@ class Store:
         """Opened from a temporary copy of a store that cannot be written."""
         return self._conn.snapshot is not None
 
+    def generation(self) -> str | None:
+        """A cheap marker that changes whenever a write session starts or ends (embedded mode):
+        readers compare it instead of listing every record per question. Starts with "w" while a
+        write is in progress (not settled yet). None on a Chroma server, which keeps no marker."""
+        if not self._conn.embedded:
+            return None
+        if self.read_only:
+            return "read-only"  # a private copy: nothing else writes it
+        return f"{self._conn.read_token()}:{_inode(self.config.store / 'chroma.sqlite3')}"
+
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
@@ -651,7 +665,8 @@ class Store:
             )
         try:
             if self.config.chroma_url:
-                yield
+                with _ServerLease(self._conn, self.config, wait_s):
+                    yield
                 return
             lock_path = self.config.store / LOCK_NAME
             try:
@@ -943,6 +958,75 @@ def _mean(vectors: Sequence[Sequence[float]]) -> list[float]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _ServerLease:
+    """The writer lock of a collection on a Chroma server, which several machines may write to.
+
+    A lock file cannot serve there; a collection can: creating one is atomic on the server (a
+    second `create_collection` of the same name fails), so `<collection>__lock` exists exactly
+    while one writer holds the lock. Its metadata names the holder and an expiry that a
+    background thread pushes forward every `LEASE_RENEW_S`; a lock whose holder died (no renewal
+    for `LEASE_S`) is taken over, so a killed ingest blocks others for at most that long.
+    """
+
+    def __init__(self, conn: _Connection, config: StoreConfig, wait_s: float) -> None:
+        self.client, self.config, self.wait_s = conn.client, config, wait_s
+        self.name = config.collection + LOCK_SUFFIX
+        self.token = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def _meta(self) -> dict:
+        return {"token": self.token, "pid": os.getpid(), "host": os.uname().nodename, "since": _now(),
+                "expires": time.time() + LEASE_S}  # fmt: skip
+
+    def __enter__(self) -> _ServerLease:
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            try:
+                self.client.create_collection(self.name, metadata=self._meta(), embedding_function=None)
+                break
+            except Exception as e:  # "already exists" (chromadb's class for it varies by version)
+                if "exist" not in str(e).lower():
+                    raise _chroma_error(self.config, e, write=True) from e
+                holder = self._holder()
+                if holder is not None and holder.get("expires", 0) < time.time():
+                    with contextlib.suppress(Exception):  # a dead holder's lease: take it over
+                        self.client.delete_collection(self.name)
+                    continue
+                if time.monotonic() >= deadline:
+                    who = f" (pid {holder['pid']} on {holder['host']}, since {holder['since']})" if holder else ""
+                    raise StoreBusy(
+                        f"The store at {self.config.location} is busy: another ingest{who} is writing.",
+                        "Wait for it to finish, then run this again.",
+                    ) from None
+                time.sleep(0.2)
+        self._renewer = threading.Thread(target=self._renew, name="sourced-lease", daemon=True)
+        self._renewer.start()
+        return self
+
+    def _holder(self) -> dict | None:
+        try:
+            return dict(self.client.get_collection(self.name, embedding_function=None).metadata or {})
+        except Exception:
+            return None  # released meanwhile
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_RENEW_S):
+            with contextlib.suppress(Exception):  # a server restart: the next renewal tries again
+                held = self.client.get_collection(self.name, embedding_function=None)
+                if (held.metadata or {}).get("token") == self.token:
+                    held.modify(metadata={**held.metadata, "expires": time.time() + LEASE_S})
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(5)
+        holder = self._holder()
+        if holder is not None and holder.get("token") == self.token:
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(self.name)
 
 
 def _read_holder(fd: int) -> str:
