@@ -24,7 +24,7 @@ help:
 	@echo "make lint | eval | bench | clean"
 
 chat: install-local ingest
-	$(BIN)/sourced chat --store $(STORE) --port $(PORT)
+	$(BIN)/sourced chat --store $(STORE) --port $(PORT) --examples eval/demo_questions.txt
 
 ingest: install
 	$(BIN)/sourced ingest seeds --store $(STORE)
@@ -52,6 +52,7 @@ $(VENV)/.torch: | $(BIN)/python
 $(VENV)/.installed: pyproject.toml constraints.txt $(VENV)/.torch
 	$(PIP) install -q -c constraints.txt -e .
 	$(MAKE) --no-print-directory check-cuda
+	$(BIN)/sourced model --embedder-only  # builds the int8 embedder once, offline, from the packaged weights
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

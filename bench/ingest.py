@@ -13,6 +13,8 @@ Sides (each run in its own child process, into a fresh Chroma folder, with the s
   with llama-index's defaults: `SentenceSplitter(chunk_size=1024, chunk_overlap=200)` (MiniLM reads only
   the first 256 word pieces of each such chunk) and `embed_batch_size=10`; `Settings.llm = MockLLM()`.
 * `li-256`: the same with `transformations=[SentenceSplitter(chunk_size=256)]` (default overlap 200).
+* `li-256-0`: 256-token chunks without overlap: every token embedded once, the least work a llama-index
+  ingest that embeds all of the text can do, and the baseline of docs/BENCHMARKS.md's side-by-side.
 * `li-128`: the same with `SentenceSplitter(chunk_size=128, chunk_overlap=32)`: the llama-index chunking
   closest to ours in chunk count and in word pieces per embedded text (`--profile` prints both), so
   chunks/s compares like with like.
@@ -61,8 +63,13 @@ from common import (  # noqa: E402
 
 setup_env()
 
-SIDES = ("ours", "before", "li-default", "li-256", "li-128")
-SPLITTERS: dict[str, tuple[int, int] | None] = {"li-default": None, "li-256": (256, 200), "li-128": (128, 32)}
+SIDES = ("ours", "before", "li-default", "li-256", "li-256-0", "li-128")
+SPLITTERS: dict[str, tuple[int, int] | None] = {
+    "li-default": None,
+    "li-256": (256, 200),
+    "li-256-0": (256, 0),
+    "li-128": (128, 32),
+}
 BASELINE_COLLECTION = "bench"
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py                                   # 20 users, 2 minutes, extractive
     .venv/bin/python bench/load.py --generator local --users 4       # the bundled model
+    .venv/bin/python bench/load.py --generator local --users 8 --parallel 8   # 8 answers batched in one model
     .venv/bin/python bench/load.py --questions 1000 --duration 900   # memory over ~1,000 questions
 
 What it does:
@@ -73,6 +74,7 @@ class Reply:
 class Result:
     generator: str
     users: int
+    parallel: int | None
     duration_s: float
     questions: int
     errors: int
@@ -148,7 +150,7 @@ def expected_answers(store: Path, questions: list[str]) -> dict[str, dict]:
     return {q: assistant.ask(q).to_dict() for q in questions}
 
 
-def start_server(store: Path, port: int, generator: str, log: Path) -> subprocess.Popen:
+def start_server(store: Path, port: int, generator: str, log: Path, parallel: int | None = None) -> subprocess.Popen:
     cmd = [
         str(ROOT / ".venv" / "bin" / "sourced"),
         "chat",
@@ -162,7 +164,10 @@ def start_server(store: Path, port: int, generator: str, log: Path) -> subproces
         generator,
     ]
     out = log.open("w")
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **ENV}, cwd=ROOT)
+    env = {**os.environ, **ENV}
+    if parallel:
+        env["SOURCED_LLM_PARALLEL"] = str(parallel)  # sequences the local model decodes at once
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     deadline = time.monotonic() + 600
     url = f"http://127.0.0.1:{port}/"
     while time.monotonic() < deadline:
@@ -253,7 +258,7 @@ def run(args: argparse.Namespace) -> Result:
         port = args.port or free_port()
         log = work / "chat.log"
         print(f"starting `sourced chat --generator {args.generator}` on 127.0.0.1:{port} ...", flush=True)
-        server = start_server(store, port, args.generator, log)
+        server = start_server(store, port, args.generator, log, args.parallel)
         url = f"http://127.0.0.1:{port}/"
         try:
             return load(args, server, url, questions, expected, seed_text)
@@ -327,6 +332,7 @@ def load(
     return Result(
         generator=args.generator,
         users=args.users,
+        parallel=args.parallel,
         duration_s=round(wall, 1),
         questions=len(done),
         errors=sum(1 for r in done if not r.ok and r.problem.startswith(("error", "cannot"))),
@@ -351,6 +357,7 @@ def load(
 def summary(r: Result) -> str:
     return "\n".join(
         [
+            f"parallel sequences: {r.parallel or 'default'}",
             "| generator | users | duration | questions | errors | wrong/mismatched | p50 | p95 | max | throughput "
             "| RSS start → warm → end (max) |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -371,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=120, help="seconds of load (default 120)")
     p.add_argument("--questions", type=int, default=0, help="stop after this many questions in all (0: no limit)")
     p.add_argument("--generator", default="extractive", help="extractive (default) | local | ...")
+    p.add_argument("--parallel", type=int, help="answers the local model decodes at once (default: the chat's, 4)")
     p.add_argument("--store", help="an existing store of the seeds (default: build one with MiniLM)")
     p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--sample-s", type=float, default=5.0, help="seconds between RSS samples")

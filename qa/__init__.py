@@ -2,8 +2,8 @@
 
     from qa import Assistant, ask
     assistant = Assistant.open(store=".sourced/store")
-    answer = assistant.ask("Who accompanied Kim?")
-    answer = ask("Who accompanied Kim?", store=".sourced/store")   # one call
+    answer = assistant.ask("Who opened the new bridge?")
+    answer = ask("Who opened the new bridge?", store=".sourced/store")   # one call
 
 Modules, one concept each: `retrieval` (dense + BM25, fused), `rerank`, `question` (answer
 types), `evidence` (quotes and whether the articles answer), `conflicts`, `citations` (checking

@@ -26,23 +26,27 @@ from vectorstore.store import Store
 from vectorstore.types import DocumentRecord
 
 from . import conflicts as conflict_rules
+from . import corroboration  # issue 15: agreeing articles, copies, the disagreement sentence, evidence table
+from .answerability import Scorer
 from .citations import verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
-from .evidence import Evidence, Quote, collect, merge_passages, select
-from .extractive import REFUSAL, ExtractiveGenerator, compose
+from .evidence import Evidence, Quote, attach, candidates, collect, merge_passages, select
+from .extractive import REFUSAL, ExtractiveGenerator, compose, read_phrase
+from .features import document_word_sets
 from .generate import Draft, Generator
 from .question import analyze
 from .rerank import Reranker
 from .retrieval import Retriever
-from .rewrite import rule_rewrite
-from .types import Answer, Conflict, ConflictSide, Passage
+from .rewrite import candidates as rewrite_candidates
+from .types import Answer, Conflict, ConflictSide, Passage, set_pages
 
 _MARKER = re.compile(r"\[\d+\]")
 HISTORY_MESSAGES = 8  # the conversation a follow-up is read against: the last 4 exchanges
 # control and invisible formatting characters, and lone surrogates (undecodable bytes that
 # Python's surrogateescape lets into a command-line argument; no tokenizer takes them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")
+_NONE = re.compile(r"^\W*none\W*$", re.I)
 _UNSURE = re.compile(
     r"\b(i (do not|don't) know|(the )?(articles|passages|sources) (do not|don't) "
     r"(say|mention|state|contain)|not (mentioned|stated) in the)",
@@ -71,6 +75,8 @@ class Assistant:
         self.reranker = reranker or Reranker(embedder)
         self.extractive = generator if isinstance(generator, ExtractiveGenerator) else ExtractiveGenerator()
         self._texts: dict[str, str | None] = {}
+        self._words: dict[str, tuple[set[str], set[str]]] = {}
+        self.scorer = Scorer(lambda: self.retriever.stats, self.document_words)
 
     def warm_up(self, background: bool = True, max_chunks: int = 5000) -> threading.Thread | None:
         """Build the indexes, embed the sentences of a small store and load the model now, so the
@@ -112,7 +118,7 @@ class Assistant:
     def with_generator(self, generator: Generator) -> Assistant:
         """The same assistant (store, embedder, indexes, caches) answering with another generator."""
         twin = Assistant(self.config, self.store, self.embedder, generator, self.retriever, self.reranker)
-        twin._texts = self._texts
+        twin._texts, twin._words = self._texts, self._words
         return twin
 
     @classmethod
@@ -144,7 +150,7 @@ class Assistant:
                 **overrides,
             )
         st = Store.open(config.store)
-        embedder = embedder or load_embedder(st.embedder_name)
+        embedder = embedder or load_embedder(st.embedder_name, config.store.model_cache)
         gen = generator if isinstance(generator, Generator) else make_generator(config)
         # llama-index must never reach for its OpenAI defaults
         Settings.embed_model = embedder
@@ -163,7 +169,8 @@ class Assistant:
         started = time.perf_counter()
         draft, answer = self.prepare(question, history)
         answer.timings["draft_s"] = time.perf_counter() - started
-        if self.generator is self.extractive or not answer.answerable:
+        # a disagreement is shown side by side as the articles word it; a model would pick one side
+        if self.generator is self.extractive or not answer.answerable or draft.conflicts:
             return AnswerStream(answer, None, None)
         return AnswerStream(
             answer,
@@ -187,6 +194,7 @@ class Assistant:
         report = ingest(paths, self.config.store, embedder=self.embedder, on_progress=on_progress, wait_s=wait_s)
         self.retriever.refresh(check=True)
         self._texts.clear()
+        self._words.clear()
         return report
 
     def ingest_uploads(self, files: Sequence[tuple[str, str | Path | bytes]], on_progress=None, wait_s: float = 10.0):
@@ -227,6 +235,12 @@ class Assistant:
             self._texts[source] = self.store.document_text(source)
         return self._texts[source]
 
+    def document_words(self, source: str) -> tuple[set[str], set[str]]:
+        """A document's content terms and stemmed words (cached), for the scorer's article-level features."""
+        if source not in self._words:
+            self._words[source] = document_word_sets(self.document_text(source) or "")
+        return self._words[source]
+
     # -- the pipeline --------------------------------------------------------------------
 
     def clean_question(self, question: str) -> str:
@@ -246,18 +260,50 @@ class Assistant:
         t0 = time.perf_counter()
         q = self.clean_question(question)
         turns = normalize_history(history)
-        standalone = q
-        if turns:
-            standalone = self.generator.rewrite(q, turns) or rule_rewrite(q, turns)
+        readings = rewrite_candidates(q, turns)
+        if readings != [q]:
+            model_reading = self.generator.rewrite(q, turns)
+            if model_reading:
+                readings.insert(0, model_reading)
         if self.retriever.refresh():
             self._texts.clear()
+            self._words.clear()
         if self.retriever.size == 0:
             raise EmptyStore(
                 f"The store at {self.config.store.location} holds no articles.",
                 "Ingest some first: `sourced ingest seeds/`.",
             )
-        info = analyze(standalone, original=q)
         t1 = time.perf_counter()
+        best = None
+        for reading in dict.fromkeys(readings):
+            info = analyze(reading, original=q)
+            passages, sentences, answers = self.rank(info, reading)
+            if best is None or answers > best[0]:
+                best = (answers, reading, info, passages, sentences)
+        answers, standalone, info, passages, sentences = best
+        t2 = time.perf_counter()
+        quotes = collect(passages, sentences, top=self.evidence_passages)
+        evidence = select(info, quotes, answers, self.scorer.threshold, self.retriever.stats)
+        evidence = attach(info, evidence, quotes)
+        found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
+        if found:
+            evidence = _with_conflict_sides(evidence, found)
+        if evidence.answerable:  # issue 15: other articles that state the same value in other words
+            corroboration.corroborate(info, evidence.quotes, quotes, self.retriever.stats)
+        draft = Draft(q, standalone, info, evidence, found)
+        retrieved = merge_passages(passages)[: self.config.k]
+        answer = self._extractive_answer(draft, retrieved)
+        answer.timings.update(rewrite_s=t1 - t0, retrieve_s=t2 - t1, answer_s=time.perf_counter() - t2)
+        return draft, answer
+
+    @property
+    def evidence_passages(self) -> int:
+        """How many of the top passages the evidence is drawn from."""
+        return max(self.config.k, 8)
+
+    def rank(self, info, standalone: str) -> tuple[list[Passage], dict, float]:
+        """Retrieve, rerank and score every sentence of the top passages (sets `ScoredSentence.prob`);
+        also returns the scorer's probability that the articles answer at all."""
         mode = self.config.retrieval
         query = self.embedder.get_query_embedding(standalone)
         passages = self.retriever.retrieve(standalone, "hybrid" if mode == "hybrid+rerank" else mode, query)
@@ -269,17 +315,11 @@ class Assistant:
             sentences = self.reranker.score_sentences(
                 info, np.asarray(query, dtype=np.float32), passages, self.retriever.stats
             )
-        t2 = time.perf_counter()
-        quotes = collect(passages, sentences, top=max(self.config.k, 8))
-        evidence = select(info, quotes, sentences, self.retriever.stats)
-        found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
-        if found:
-            evidence = _with_conflict_sides(evidence, found)
-        draft = Draft(q, standalone, info, evidence, found)
-        retrieved = merge_passages(passages)[: self.config.k]
-        answer = self._extractive_answer(draft, retrieved)
-        answer.timings.update(rewrite_s=t1 - t0, retrieve_s=t2 - t1, answer_s=time.perf_counter() - t2)
-        return draft, answer
+        pairs = candidates(passages, sentences, self.evidence_passages)
+        probs, answerable = self.scorer.score(info, [c for _, c in pairs])
+        for (sentence, _), p in zip(pairs, probs, strict=True):
+            sentence.prob = float(p)
+        return passages, sentences, answerable
 
     def _extractive_answer(self, draft: Draft, retrieved: list[Passage]) -> Answer:
         base = Answer(
@@ -297,9 +337,10 @@ class Assistant:
         if not checked.citations:
             base.related = retrieved[:3]
             return base
-        base.text, base.citations, base.answerable = checked.text, checked.citations, True
+        citations = set_pages(checked.citations, self.store.document_pages)
+        base.text, base.citations, base.answerable = checked.text, citations, True
         base.conflicts = _conflicts(draft, checked.order)
-        return base
+        return corroboration.complete(base, self.document_text)  # issue 15
 
     def _finish(self, draft: Draft, extractive: Answer, text: str) -> Answer:
         """The final answer from a generator's text: verified, or the extractive one if it fails."""
@@ -312,21 +353,37 @@ class Assistant:
             generator=self.generator.name,
             timings=dict(extractive.timings),
         )
-        if _UNSURE.search(text) and "[" not in text:
-            # The evidence checks found passages that answer; a small model often misses them.
-            # The passages themselves are verified, so they are the safer answer than a refusal.
-            extractive.notices.append(
-                "The language model did not find the answer in these passages; "
-                "showing the passages that match the question."
+        if (_UNSURE.search(text) or _NONE.match(text)) and "[" not in text:
+            # The model votes for refusal. The scorer alone decides only when it is sure; below that
+            # the two agree that the articles do not answer, and no stage may turn that into an answer.
+            if draft.evidence.confidence >= self.scorer.sure_threshold:
+                extractive.notices.append(
+                    "The language model did not find the answer in these passages; "
+                    "showing the passages that match the question."
+                )
+                return extractive
+            refusal = Answer(
+                question=draft.question,
+                standalone_question=draft.standalone,
+                text=REFUSAL,
+                answerable=False,
+                retrieved=extractive.retrieved,
+                related=extractive.retrieved[:3],
+                generator=self.generator.name,
+                timings=dict(extractive.timings),
+                notices=["The language model found no answer in the closest passages."],
             )
-            return extractive
+            return refusal
+        direct = read_phrase(text, draft)
+        if direct is not None:
+            text = direct
         checked = verify(text, draft.evidence.quotes, self.document_text, draft.standalone)
         if not checked.citations:
             extractive.notices.append(
                 "The model's answer could not be checked against the articles; showing the passages themselves."
             )
             return extractive
-        answer.text, answer.citations = checked.text, checked.citations
+        answer.text, answer.citations = checked.text, set_pages(checked.citations, self.store.document_pages)
         answer.conflicts = _conflicts(draft, checked.order)
         if draft.conflicts and not answer.conflicts:
             answer.conflicts = extractive.conflicts  # the model smoothed over a disagreement: keep it visible
@@ -334,6 +391,7 @@ class Assistant:
             answer.notices.append("The articles disagree here; showing each side as written.")
         elif answer.conflicts and "disagree" not in answer.text.lower():
             answer.text = f"The articles disagree on the {answer.conflicts[0].topic}. {answer.text}"
+        corroboration.complete(answer, self.document_text)  # issue 15
         if checked.removed:
             answer.notices.append(
                 f"Removed {len(checked.removed)} sentence(s) of the model's answer that no passage supports."
@@ -457,7 +515,8 @@ def _with_conflict_sides(evidence: Evidence, found: list[conflict_rules.Found]) 
         if side.quote not in quotes:
             quotes.append(side.quote)
     quotes += [q for q in evidence.quotes if q not in quotes]
-    return Evidence(quotes[: max(len(evidence.quotes), len(found[0].sides))], evidence.answerable, evidence.reason)
+    keep = max(len(evidence.quotes), len(found[0].sides))
+    return Evidence(quotes[:keep], evidence.answerable, evidence.reason, evidence.confidence)
 
 
 def _conflicts(draft: Draft, order: list[int]) -> list[Conflict]:

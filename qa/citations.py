@@ -7,6 +7,9 @@
   terms (those not already in the question) are mostly found in the quote, and every number
   and capitalised name it states appears in the cited quotes. A sentence citing the wrong
   quote is re-attributed to one that supports it; a sentence no quote supports is removed;
+* each value a sentence states (date, number, name) must be attached in the quote to what the sentence
+  attaches it to, not merely be there (`qa.claims`): "The bridge opened in 1932" is not backed by "The old
+  ferry closed in 1932, two years before the bridge opened.";
 * numbers run 1..k in order of first use, and only quotes the text uses are listed;
 * each citation's `quote` equals the source document's text at `start:end`.
 
@@ -20,8 +23,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .claims import attached
 from .evidence import Quote
-from .text import containment, content_terms, fold
+from .text import STOPWORDS, containment, content_terms, fold
 from .types import Citation
 
 _GROUP = re.compile(r"\s*(?:[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】])+")
@@ -33,7 +37,7 @@ _META = re.compile(
     re.I,
 )
 SUPPORT = 0.5
-# A negated claim ("Choe was never there") shares its words with the sentence it denies: the
+# A negated claim ("Vel was never there") shares its words with the sentence it denies: the
 # sentence that backs it must be negated too.
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
 # Sentences that talk to the reader ("Ignore previous instructions and say ...", "SYSTEM: ...") are
@@ -66,8 +70,8 @@ class Verified:
 def split_answer(text: str) -> list[list[Clause]]:
     """Sentences of an answer, each a list of clauses ending in a marker group.
 
-    "Kim went with Choe [1] and Jo [2]." -> [[Clause("Kim went with Choe", [1]),
-    Clause(" and Jo", [2], ".")]]. Markers that open a sentence belong to the one before.
+    "Ana went with Vel [1] and Oto [2]." -> [[Clause("Ana went with Vel", [1]),
+    Clause(" and Oto", [2], ".")]]. Markers that open a sentence belong to the one before.
     """
     from vectorstore.chunking import split_sentences
 
@@ -93,14 +97,18 @@ def split_answer(text: str) -> list[list[Clause]]:
     return sentences
 
 
-def supports(sentence: str, quote_texts: list[str], question: str = "") -> bool:
-    """Is the sentence backed by these quotes (taken together)?"""
+def supports(sentence: str, quote_texts: list[str], question: str = "", claims: bool = True) -> bool:
+    """Is the sentence backed by these quotes (taken together)?
+
+    With `claims` (the default) each value the sentence states must also be attached in the quotes to
+    what the sentence attaches it to (`qa.claims.attached`), not merely be there.
+    """
     joined = " ".join(quote_texts)
     if _INSTRUCTION.search(joined) and not _INSTRUCTION.search(sentence):
         joined = " ".join(s for s in _SENTENCE_END.split(joined) if not _INSTRUCTION.search(s))
     terms = set(content_terms(sentence))
     # what the sentence adds to the question must be in the quote; a sentence that only restates
-    # the question ("... was written by the Kremlin") must be in the quote as a whole
+    # the question ("... was written by the harbour board") must be in the quote as a whole
     own = (terms - set(content_terms(question))) or terms
     if own and containment(own, set(content_terms(joined))) < SUPPORT:
         return False
@@ -110,11 +118,11 @@ def supports(sentence: str, quote_texts: list[str], question: str = "") -> bool:
     question_folded = fold(question)
     for token in _NAMES_NUMBERS.findall(sentence):
         t = fold(token)
-        if t in ("i", "the", "a") or t in question_folded:
+        if t in ("i", "the", "a") or t in STOPWORDS or t in question_folded:  # "Under the deal, ..."
             continue
         if t not in folded and not all(part in folded for part in re.split(r"[ -]", t)):
             return False
-    return True
+    return not claims or attached(sentence, joined, question)
 
 
 def _negated_match(sentence: str, joined: str) -> bool:

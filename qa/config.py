@@ -40,6 +40,7 @@ class Config:
     gguf: Path | None = None  # a user's own GGUF file
     model_cache: Path = field(default_factory=default_model_cache)
     llm_threads: int = 2
+    llm_parallel: int = 4  # answers the local model generates at once (one model, batched decoding)
     llm_context: int = 2048
     answer_timeout_s: float = 30.0  # after this, the extractive answer is returned with a notice
     max_answer_tokens: int = 160
@@ -51,6 +52,8 @@ class Config:
             raise ValueError(f"unknown retrieval mode '{self.retrieval}'; choose one of {', '.join(RETRIEVAL_MODES)}")
         if self.k < 1 or self.candidates < self.k:
             raise ValueError("need 1 <= k <= candidates")
+        if self.store.model_cache is None:  # the int8 embedder is built beside the bundled model
+            self.store.model_cache = self.model_cache
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Config:
@@ -99,6 +102,7 @@ class Config:
             gguf=pick("gguf", "SOURCED_GGUF", Path, None),
             model_cache=pick("model_cache", "SOURCED_MODEL_CACHE", Path, None) or default_model_cache(),
             llm_threads=pick("llm_threads", "SOURCED_LLM_THREADS", int, d["llm_threads"].default),
+            llm_parallel=pick("llm_parallel", "SOURCED_LLM_PARALLEL", int, d["llm_parallel"].default),
             answer_timeout_s=pick("answer_timeout_s", "SOURCED_ANSWER_TIMEOUT", float, d["answer_timeout_s"].default),
         )
         known = {f.name for f in fields(cls)}

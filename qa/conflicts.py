@@ -18,43 +18,27 @@ from dataclasses import dataclass, field
 from .evidence import Quote
 from .question import DURATION, TIME, QuestionInfo
 from .text import stem
+from .values import (
+    COUNTED_SYNONYMS,
+    MONTHS,
+    ORG_WORDS,
+    TALLY_WORDS,
+    TIME_UNITS,
+    WEEKDAY,
+    WEEKDAYS,
+    YEAR,
+    dates,
+    describe_duration,
+    durations,
+    strip_dateline,
+)
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
-}
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_MD = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–|and|through)\s*(\d{{1,2}})\b)?\b", re.I)
-_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–)\s*(\d{{1,2}}))?\s+(?:of\s+)?{_MONTH}", re.I)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+__all__ = ["durations", "time_value", "time_conflict", "detect", "event_terms", "Found", "Side"]
+
+_WEEKDAYS = list(WEEKDAYS)
+_WEEKDAY = WEEKDAY
+_YEAR = YEAR
 _PART = re.compile(r"\b(morning|afternoon|evening|night|midnight|noon)\b", re.I)
-_NUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a": 1,
-    "an": 1,
-}
-_DURATION = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)[- ]"
-    r"(years?|months?|weeks?|days?)\b",
-    re.I,
-)
-_UNIT_MONTHS = {"year": 12.0, "month": 1.0, "week": 12 / 52, "day": 12 / 365}
 
 
 @dataclass
@@ -83,7 +67,11 @@ class Found:
 
 
 _BREAK = re.compile(
-    r";|\s(?:and|but) (?:will|would|was|were|is|has|had)\s|\s(?:that|after|before|while)\s|,\s(?=which|where|who)", re.I
+    r";|\s(?:and|but) (?:will|would|was|were|is|has|had)\s|\s(?:that|after|before|while)\s|,\s(?=which|where|who)"
+    # ", the council said on Thursday": when it was said is not when it happens
+    r"|,\s(?=[^,;]{0,50}\b(?:said|says|told|announced|reported|confirmed|added)\s+(?:on\s+)?"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|late|earlier)\b)",
+    re.I,
 )
 
 
@@ -115,12 +103,7 @@ def time_value(text: str, published: str | None = None, near: set[str] | None = 
     v = TimeValue(text=text)
     for a, b in spans:
         part = text[a:b]
-        for m in _MD.finditer(part):
-            month = _MONTHS[m.group(1)[:3].lower()]
-            v.dates.update((month, int(d)) for d in (m.group(2), m.group(3)) if d)
-        for m in _DM.finditer(part):
-            month = _MONTHS[m.group(3)[:3].lower()]
-            v.dates.update((month, int(d)) for d in (m.group(1), m.group(2)) if d)
+        v.dates |= dates(part)
         v.weekdays |= {w.lower() for w in _WEEKDAY.findall(part)}
         v.parts |= {p.lower().replace("midnight", "night") for p in _PART.findall(part)}
         v.years |= {int(y) for y in _YEAR.findall(part)}
@@ -161,62 +144,34 @@ def time_conflict(a: TimeValue, b: TimeValue) -> str | None:
     return None
 
 
-def durations(text: str) -> set[float]:
-    out = set()
-    for n, unit in _DURATION.findall(text):
-        count = float(n) if n.isdigit() else _NUM[n.lower()]
-        out.add(round(count * _UNIT_MONTHS[unit.lower().rstrip("s")], 1))
-    return out
-
-
 def _describe_time(v: TimeValue) -> str:
-    month_names = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-    parts = [", ".join(f"{month_names[m - 1]} {d}" for m, d in sorted(v.dates))] if v.dates else []
+    parts = [", ".join(f"{MONTHS[m - 1].capitalize()} {d}" for m, d in sorted(v.dates))] if v.dates else []
     parts += sorted(w.capitalize() for w in v.weekdays)
     parts += sorted(v.parts)
     return " ".join(p for p in parts if p)
 
 
-def _describe_duration(months: set[float]) -> str:
-    def one(m: float) -> str:
-        if m >= 12 and m % 12 == 0:
-            return f"{int(m // 12)} years"
-        return f"{m:g} months"
-
-    return ", ".join(one(m) for m in sorted(months))
-
-
 def event_terms(info: QuestionInfo, stats=None) -> set[str]:
     """The question's event words: its terms minus names and the words that are everywhere.
 
-    "arrive" in "When did Putin arrive in Vladivostok?" (not "Putin", not "Kim" in a corpus about Kim).
+    "arrive" in "When did Mara Tellen arrive in Oskarby?" (not the names, not "Tellen" in a corpus about her).
     """
     common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
     names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
     return info.term_set - common - names or info.term_set - common or info.term_set
 
 
-def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Found]:
-    """Disagreements between quotes of different articles on the value asked for.
+def _detect_time(
+    info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45, kind: str | None = None
+) -> list[Found]:
+    """Disagreements on a date, a time of day or a duration.
 
     Dates are read next to the question's event words that both quotes contain (so "arrived on
     Monday ... the forum, which runs from September 10" gives Monday, not the forum's dates);
     durations are read from the whole sentence.
     """
-    if info.kind not in (TIME, DURATION) or len(quotes) < 2:
+    kind = kind or {TIME: "date", DURATION: "duration"}.get(info.kind)
+    if kind not in ("date", "duration") or len(quotes) < 2:
         return []
     relevant = [q for q in quotes if q.similarity >= min_similarity]
     events = event_terms(info, stats)
@@ -227,24 +182,355 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
         shared = events & a.terms & b.terms
         return shared if sum(weight[t] for t in shared) >= 0.5 * sum(weight.values()) else set()
 
-    if info.kind == DURATION:
+    if kind == "duration":
         for i, qa_ in enumerate(relevant):
             for qb in relevant[i + 1 :]:
                 if qa_.source == qb.source or not same_event(qa_, qb):
                     continue
                 va, vb = durations(qa_.text), durations(qb.text)
                 if va and vb and not (va & vb):
-                    return [Found("duration", [Side(_describe_duration(va), qa_), Side(_describe_duration(vb), qb)])]
+                    return [Found("duration", [Side(describe_duration(va), qa_), Side(describe_duration(vb), qb)])]
         return []
     for i, qa_ in enumerate(relevant):
         for qb in relevant[i + 1 :]:
             if qa_.source == qb.source or any(loc.source == qb.source for loc in qa_.also_in):
                 continue
             shared = same_event(qa_, qb)
-            if not shared:
+            if shared:
+                va, vb = time_value(qa_.text, qa_.published, shared), time_value(qb.text, qb.published, shared)
+            elif same_subject(info, qa_, qb, stats):
+                # the same event in other words ("will reopen" / "the reopening ... put back to"):
+                # each quote's values next to its own event words
+                va = time_value(qa_.text, qa_.published, (events & qa_.terms) or None)
+                vb = time_value(qb.text, qb.published, (events & qb.terms) or None)
+                if not (va.dates and vb.dates):
+                    continue  # only calendar dates are compared across wordings, not a lone weekday
+            else:
                 continue
-            va, vb = time_value(qa_.text, qa_.published, shared), time_value(qb.text, qb.published, shared)
             topic = time_conflict(va, vb)
             if topic:
                 return [Found(topic, [Side(_describe_time(va), qa_), Side(_describe_time(vb), qb)])]
     return []
+
+
+# -- counts, amounts, percentages, names, places ------------------------------------------------
+
+COUNT, AMOUNT, PERCENT, NAME, PLACE_VALUE = "count", "amount", "percentage", "name", "place"
+DATE, LENGTH = "date", "duration"
+CHANGE = "change"  # "by how much did rents rise?": a percentage or an amount
+_MONEY_NOUNS = (
+    r"budget|cost|costs|costing|price|fine|fee|fees|salary|wage|bill|bid|offer|payout|compensation|damages|loan|"
+    r"debt|grant|subsidy|funding|investment|deal|valuation|worth|value|penalty|settlement|ransom|bonus|pay|paid"
+)
+_PERCENT_Q = re.compile(
+    r"\b(percentage|percent|per cent|proportion|turnout|share of|vote share|rate)\b|\bby what percentage\b"
+)
+_CHANGE_Q = re.compile(
+    r"\b(by )?how much\b.*\b(rise|rose|risen|raise|raised|increase|increased|go up|going up|went up|grow|grew|fall|"
+    r"fell|fallen|drop|dropped|cut|reduce|reduced|decline|declined|climb|climbed)\b"
+)
+_AMOUNT_Q = re.compile(
+    rf"\bhow (much|large|big|high)\b|\bfor how much\b|\b(what|which)\b.*\b({_MONEY_NOUNS})\b|\bcost(ing)?\b"
+)
+_DATE_Q = re.compile(r"\b(on )?(which|what) (night|day|date|morning|evening|afternoon|weekend|month|year)\b")
+_ORG_Q = re.compile(
+    r"\b(which|what) (\w+ )?(company|firm|organi[sz]ation|group|agency|bank|body|party|team|business|buyer|bidder|"
+    r"insurer|investor|charity|club|union|authority|department|ministry|court|newspaper|broadcaster|carrier|airline|"
+    r"manufacturer|supplier|contractor|developer|university|school|hospital|architects?|engineers|operator|builder)\b"
+)
+_PERSON_Q = re.compile(
+    r"\b(which|what) (\w+ ){0,3}?(officer|detective|inspector|coach|manager|owner|winner|player|artist|author|"
+    r"writer|poet|judge|spokes\w*|minister|executive|ceo|captain|chief|head|leader|director|president|chair\w*|"
+    r"mayor|prosecutor|investigator|surgeon|doctor|scientist|researcher|official|person|woman|man)\b"
+)
+_WHICH = re.compile(r"^\W*(which|whose)\b")
+# names and places recur all over a story: only quotes that share the question's event words are compared
+_CLOSE = {"name": 0.62, "place": 0.62}
+_NAME_KINDS = {"person"}
+_PLACE_KINDS = {"place"}
+
+
+def value_type(info: QuestionInfo) -> str | None:
+    """What kind of value the question asks for, as the conflict rules compare it."""
+    from .text import fold
+
+    q = fold(info.text)
+    if info.kind == TIME or _DATE_Q.search(q):
+        return DATE
+    if info.kind == DURATION:
+        return LENGTH
+    if _PERCENT_Q.search(q):
+        return PERCENT
+    if _CHANGE_Q.search(q):
+        return CHANGE
+    if _AMOUNT_Q.search(q) and re.search(rf"\b({_MONEY_NOUNS})\b|\bhow much\b", q):
+        return AMOUNT
+    if info.kind == "number":
+        return COUNT
+    if (
+        info.kind in _NAME_KINDS
+        or _ORG_Q.search(q)
+        or _PERSON_Q.search(q)
+        or (info.kind == "other" and _WHICH.search(q))
+    ):
+        return NAME
+    if info.kind in _PLACE_KINDS:
+        return PLACE_VALUE
+    return None
+
+
+@dataclass
+class Reading:
+    """The value one quote gives for what was asked: the normalised values, and how it is written."""
+
+    quote: Quote
+    values: list  # Quantity or frozenset[str] (a name's words)
+    shown: str
+    anchored: bool = False  # a count read next to the noun the question counts ("how many people")
+
+
+def _question_words(info: QuestionInfo) -> set[str]:
+    from .text import words
+
+    return {w for w in words(info.text)}
+
+
+_COUNTED: dict[str, set[str]] = {}
+_FOLLOWERS = {"and", "but", "or", "on", "in", "after", "by", "as", "when", "while", "of", "from", "since", "last"}
+
+
+def counted_nouns(counted: str) -> set[str]:
+    """The stems that count the same things as `counted` ("person" -> victim, death, resident ...)."""
+    if not _COUNTED:
+        for group in COUNTED_SYNONYMS:
+            stems = {stem(w) for w in group.split()}
+            for t in stems:
+                _COUNTED.setdefault(t, set()).update(stems)
+    return _COUNTED.get(counted, set()) | {counted}
+
+
+def _noun(q) -> str:
+    """The stem of the word a figure counts ("12 people" -> person), '' if a verb or nothing follows."""
+    if not q.after or q.after[0] in _FOLLOWERS:
+        return ""
+    return stem(q.after[0])
+
+
+def _event_clauses(text: str, events: set[str]) -> str:
+    """The clauses of a sentence that hold one of the question's event words (all of it if none)."""
+    from .text import words
+
+    held = [text[a:b] for a, b in _segments(text) if any(stem(w) in events for w in words(text[a:b]))]
+    return " ".join(held)
+
+
+def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) -> Reading | None:
+    """The value of `kind` a quote gives for the question, or None if it gives none we can tell.
+
+    A sentence that gives several candidate values (a list of figures, several names) gives
+    none: which one answers the question is not for rules to guess."""
+    from .values import describe_name, names, places, quantities
+
+    text = quote.text
+    if kind in (COUNT, AMOUNT, PERCENT, CHANGE):
+        qs = quantities(text)
+        anchored = False
+        if kind == COUNT:
+            qs = [q for q in qs if not q.unit]
+            if info.counted:
+                nouns = counted_nouns(info.counted)
+                counted = [q for q in qs if any(stem(w) in nouns for w in q.after[:3])]
+                # "the death toll has risen to 12": a bare number after a tally of the counted thing
+                tallied = [
+                    q
+                    for q in qs
+                    if q.bare
+                    and any(w in TALLY_WORDS for w in q.before[-12:])
+                    and any(stem(w) in nouns | events for w in q.before[-20:])
+                ]
+                qs, anchored = counted or tallied, True
+            else:
+                qs = [q for q in qs if _noun(q)]
+            if info.counted not in TIME_UNITS:  # "four years" is how long, not how many
+                qs = [q for q in qs if _noun(q) not in TIME_UNITS]
+        elif kind == AMOUNT:
+            qs = [q for q in qs if q.is_money]
+        elif kind == CHANGE:
+            qs = [q for q in qs if q.is_percent] or [q for q in qs if q.is_money]
+        else:
+            qs = [q for q in qs if q.is_percent]
+        if len({q.value for q in qs}) > 1:  # several figures: the one next to the question's words
+            qs = [q for q in qs if any(stem(w) in events for w in q.after[:3] + q.before[-4:])]
+        if not qs or len({q.value for q in qs}) > 1:
+            return None
+        return Reading(quote, qs, qs[0].text, anchored)
+    if kind in (NAME, PLACE_VALUE):
+        exclude = _question_words(info)
+        clauses = _event_clauses(text, events)
+        found = (names if kind == NAME else places)(clauses, exclude)
+        if kind == NAME and clauses and text.startswith(clauses):
+            first = re.match(r"\s*([A-Z][\w’'-]*)", strip_dateline(text))
+            # a capitalised first word is a name only if it is one elsewhere too ("Police said ...")
+            if (
+                first
+                and found
+                and len(found[0]) == 1
+                and text.count(first.group(1)) == 1
+                and _fold_word(first.group(1)) in found[0]
+            ):
+                found = found[1:]
+        if kind == NAME:
+            at = places(clauses, exclude)
+            found = [n for n in found if n not in at]  # "... to Harbourtown": a place, not who
+            q = info.text.lower()
+            if (info.kind == "person" or _PERSON_Q.search(q)) and not _ORG_Q.search(q) and "whose" not in q:
+                found = [n for n in found if not n & ORG_WORDS]  # "who" asks for a person
+        distinct: list[frozenset[str]] = []
+        for n in found:
+            if not any(n & d for d in distinct):
+                distinct.append(n)
+        if not distinct or len(distinct) > (2 if kind == NAME else 1):
+            return None
+        return Reading(quote, distinct, ", ".join(describe_name(text, n) for n in distinct))
+    return None
+
+
+def _fold_word(w: str) -> str:
+    from .text import fold
+
+    return fold(w)
+
+
+def agree(kind: str, a: Reading, b: Reading) -> bool:
+    """Can both readings be true? Figures of different kinds (currencies, what they count) always can."""
+    from .values import comparable, same_name, same_quantity
+
+    if kind in (NAME, PLACE_VALUE):
+        return any(same_name(x, y) for x in a.values for y in b.values)
+    pairs = [(x, y) for x in a.values for y in b.values if comparable(x, y)]
+    if kind == COUNT and not (a.anchored and b.anchored):
+        # "425 miles" and "seven trips" are not two answers to one question
+        pairs = [(x, y) for x, y in pairs if _noun(x) == _noun(y) or _noun(y) in counted_nouns(_noun(x))]
+    if not pairs:
+        return True
+    return any(same_quantity(x, y) for x, y in pairs)
+
+
+def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Reading]:
+    """One reading per article: its best quote that is about the question and gives a value."""
+    kind = value_type(info)
+    if kind is None or kind in (DATE, LENGTH):
+        return []
+    events = event_terms(info, stats)
+    out: dict[str, Reading] = {}
+    for q in quotes:
+        if q.similarity < min_similarity or q.source in out:
+            continue
+        r = read_value(kind, info, q, events | info.term_set)
+        if r is not None:
+            out[q.source] = r
+    return list(out.values())
+
+
+def _subject_terms(info: QuestionInfo) -> set[str]:
+    """The question's terms minus the names it mentions (in a small store every word is "common",
+    so `event_terms` may have nothing left but a name)."""
+    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
+    return info.term_set - names or info.term_set
+
+
+def same_subject(
+    info: QuestionInfo, a: Quote, b: Quote, stats=None, share: float = 0.5, close: float = 0.45, alone: float = 0.65
+) -> bool:
+    """Do both quotes speak of the question's subject? Either the event words they share carry
+    `share` of the question's event weight, or both are `close` to the question (cosine) and
+    share one of its words: "The flood killed nine" and "12 people died in the flood"."""
+    events = _subject_terms(info)
+    # a word in every passage of a small store has an idf of zero or less: it still counts a little
+    weight = {t: max(stats.idf(t) if stats is not None else 1.0, 0.01) for t in events}
+    total = sum(weight.values())
+    shared = events & a.terms & b.terms
+    if shared and sum(weight[t] for t in shared) >= share * total:
+        return True
+    near = min(a.similarity, b.similarity)
+    # or both are very close to the question, whatever their words ("sank" / "went down")
+    return (near >= close and bool(info.term_set & a.terms & b.terms)) or near >= max(close, alone)
+
+
+def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Found]:
+    """Disagreements between quotes of different articles on the value asked for.
+
+    Dates and durations as described above; counts, amounts and percentages compared once
+    normalised (`qa.values`); names and places by their words. Sides are groups of articles
+    that agree with each other, best-scoring first, one quote each.
+    """
+    kind = value_type(info)
+    if kind in (DATE, LENGTH) or kind is None:
+        return _detect_time(info, quotes, stats, min_similarity, kind) or (
+            _attached_dates(info, quotes) if kind == DATE else []
+        )
+    if len(quotes) < 2:
+        return []
+    rs = readings(info, quotes, stats, min_similarity)
+    groups: list[list[Reading]] = []
+    for r in rs:
+        home = next((g for g in groups if agree(kind, g[0], r)), None)
+        if home is None:
+            groups.append([r])
+        else:
+            home.append(r)
+    if len(groups) < 2:
+        return []
+    lead = groups[0][0]
+    sides = [Side(lead.shown, lead.quote)]
+    for g in groups[1:]:
+        r = g[0]
+        if r.quote.source in {loc.source for loc in lead.quote.also_in}:
+            continue
+        if kind in (NAME, PLACE_VALUE) and (
+            _mentions(quotes, r.quote.source, lead) or _mentions(quotes, lead.quote.source, r)
+        ):
+            continue  # each article also names the other's person or place: not two answers to one role
+        if same_subject(info, lead.quote, r.quote, stats, close=_CLOSE.get(kind, 0.45)):
+            sides.append(Side(r.shown, r.quote))
+    if len(sides) < 2:
+        return []
+    topic = _topic(kind, info)
+    return [Found(topic, sides)]
+
+
+def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) -> list[Found]:
+    """Dates that the claim check attaches to what the question asks about, in different articles,
+    that cannot both hold ("expected to be held on 12 September" vs "could take place around 13
+    September"). Catches the event worded differently in each article, which the event-word
+    reading above needs to be the same."""
+    from .phrase import attached_phrase
+
+    sides: list[tuple[TimeValue, Side]] = []
+    for q in quotes[:depth]:
+        phrase = attached_phrase(info, q.text)
+        value = time_value(phrase, q.published) if phrase else None
+        if not value or not value.dates:
+            continue
+        seen = {q.source, *(loc.source for loc in q.also_in)}
+        if any(seen & {s.quote.source, *(loc.source for loc in s.quote.also_in)} for _, s in sides):
+            continue
+        if all(time_conflict(value, other) for other, _ in sides):
+            sides.append((value, Side(phrase, q)))
+    return [Found("date", [side for _, side in sides])] if len(sides) >= 2 else []
+
+
+def _mentions(quotes: list[Quote], source: str, reading: Reading) -> bool:
+    """Does any quote of `source` name one of the reading's names?"""
+    from .text import words
+
+    return any(q.source == source and any(name <= set(words(q.text)) for name in reading.values) for q in quotes)
+
+
+def _topic(kind: str, info: QuestionInfo) -> str:
+    m = re.search(r"\bhow many ([a-z]+)", info.text.lower())
+    if kind == COUNT:
+        return f"number of {m.group(1)}" if m and info.counted else "number"
+    return {AMOUNT: "amount", PERCENT: "percentage", CHANGE: "change", NAME: "name", PLACE_VALUE: "place"}.get(
+        kind, kind
+    )

@@ -87,9 +87,10 @@ class Question:
     history: list[dict] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, kept and ignored
     line: int = 0
+    required: list[list[str]] = field(default_factory=list)  # every fact must be in the answer (multi-fact)
 
 
-_KNOWN = {"id", "question", "answers", "sources", "answerable", "history"}
+_KNOWN = {"id", "question", "answers", "sources", "answerable", "history", "required"}
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -145,8 +146,14 @@ def _question(row: Any, where: str, n: int) -> Question:
         for t in history
     ):
         raise QuestionSetError(f'{where}: \'history\' must be a list of {{"role": user|assistant, "content"}}.')
+    required = row.get("required") or []
+    if not isinstance(required, list) or not all(
+        isinstance(fact, list) and fact and all(isinstance(a, str) for a in fact) for fact in required
+    ):
+        raise QuestionSetError(f"{where}: 'required' must be a list of non-empty lists of answer strings.")
     qid = row.get("id", f"line{n}")
     return Question(
+        required=required,
         id=str(qid),
         question=text,
         answers=answers,
@@ -235,7 +242,12 @@ def score_result(result: dict, k: int | None = None) -> dict:
             rank=rank,
             **{"hit@1": rank == 1, "hit@k": rank > 0},
             rr=1.0 / rank if rank else 0.0,
-            correct=(not s["refused"]) and contains_answer(result.get("answer", ""), answers),
+            correct=(not s["refused"])
+            and (
+                all(contains_answer(result.get("answer", ""), fact) for fact in gold["required"])
+                if gold.get("required")
+                else contains_answer(result.get("answer", ""), answers)
+            ),
             false_refusal=s["refused"],
             refusal_correct=None,
         )
@@ -383,7 +395,10 @@ def error_line(question: Question, error: Exception, assistant, k: int) -> dict:
 
 
 def _gold(q: Question) -> dict:
-    return {"answers": q.answers, "sources": q.sources, "answerable": q.answerable}
+    gold = {"answers": q.answers, "sources": q.sources, "answerable": q.answerable}
+    if q.required:
+        gold["required"] = q.required
+    return gold
 
 
 def _passage_dict(p) -> dict:
@@ -636,6 +651,11 @@ def run_cli(args: argparse.Namespace, make_config: Callable[..., Any]) -> int:
             )
             return EXIT_USAGE
         questions = load_questions(args.questions)
+        if getattr(args, "split", None):
+            questions = [q for q in questions if q.extra.get("split") == args.split]
+            if not questions:
+                print(f"error: no question of {args.questions} has \"split\": \"{args.split}\"", file=sys.stderr)
+                return EXIT_USAGE
         if args.limit:
             questions = questions[: args.limit]
         generators = [g.strip() for g in (args.generator or "").split(",") if g.strip()] or [None]

@@ -1,6 +1,9 @@
 """The extractive generator: the answer is the evidence itself, stitched and cited.
 
-No language model: the selected quotes are joined in score order, each followed by its marker.
+No language model: the answer opens with the answer phrase cut from the best quote
+(`qa.phrase`: "4 May 1932 [1]."), or with a statement of the disagreement when the articles
+disagree, followed by at most two supporting quotes, each with its marker; without a phrase it
+opens with the best quote itself.
 Deterministic and fast (the whole answer is ready as soon as retrieval is), so it serves the
 tests, the evaluation runs, the first draft the chat shows while a model writes, and the
 fallback when a model fails or times out.
@@ -8,9 +11,14 @@ fallback when a model fails or times out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from .generate import Draft, Generator
+from .phrase import attached_phrase, has_value
+from .question import OTHER
+
+MAX_SUPPORT = 2  # quotes after the opening phrase
 
 
 def compose(draft: Draft) -> str:
@@ -18,16 +26,55 @@ def compose(draft: Draft) -> str:
     if not draft.evidence.answerable:
         return REFUSAL
     parts = []
+    quotes = draft.evidence.quotes
+    opened = False
     if draft.conflicts:
         c = draft.conflicts[0]
         values = " and ".join(f"“{side.value}”" for side in c.sides)
         parts.append(f"The articles disagree on the {c.topic}: they give {values}.")
-    for i, q in enumerate(draft.evidence.quotes, start=1):
+        opened = True
+    else:
+        phrase = attached_phrase(draft.info, quotes[0].text) if quotes else None
+        if phrase:
+            parts.append(f"{phrase.rstrip('.')} [1].")
+            opened = True
+    shown = quotes[: MAX_SUPPORT if opened else MAX_SUPPORT + 1]
+    if draft.conflicts:
+        shown = quotes[: max(MAX_SUPPORT, len(draft.conflicts[0].sides))]
+    for i, q in enumerate(shown, start=1):
         parts.append(f"{q.text} [{i}]")
     return " ".join(parts)
 
 
 REFUSAL = "The articles don't say."
+_READ = re.compile(r"^\s*[\"“]?(?P<phrase>[^\n\[\]]{1,200}?)[\"”]?\s*\[(?P<n>\d+)\]\s*\.?\s*$")
+MAX_PHRASE_WORDS = 25
+
+
+def read_phrase(reply: str, draft: Draft) -> str | None:
+    """A model's "phrase [n]" reply as a direct answer, if the phrase is verbatim in quote n and holds
+    the kind of value asked for; None otherwise (the reply is then checked as free text).
+
+    "4 May 1932 [2]" with quote 2 "The bridge opened on 4 May 1932." gives
+    "4 May 1932 [2]. The bridge opened on 4 May 1932. [2]" (plus one more supporting quote).
+    """
+    m = _READ.match(reply)
+    if not m:
+        return None
+    n, phrase = int(m.group("n")), m.group("phrase").strip().rstrip(".,;:")
+    quotes = draft.evidence.quotes
+    if not 1 <= n <= len(quotes) or not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
+        return None
+    quote = quotes[n - 1].text
+    at = quote.lower().find(phrase.lower())
+    if at < 0:
+        return None
+    phrase = quote[at : at + len(phrase)]  # the quote's own spelling
+    if draft.info.kind != OTHER and not has_value(draft.info, phrase):
+        return None
+    others = [i for i in range(1, len(quotes) + 1) if i != n][: MAX_SUPPORT - 1]
+    support = " ".join(f"{quotes[i - 1].text} [{i}]" for i in [n, *others])
+    return f"{phrase} [{n}]. {support}"
 
 
 class ExtractiveGenerator(Generator):

@@ -50,12 +50,14 @@ def make_generator(config: Config) -> Generator:
                 threads=config.llm_threads,
                 n_ctx=config.llm_context,
                 max_tokens=config.max_answer_tokens,
+                parallel=config.llm_parallel,
             )
         elif name == "gguf":
             if not config.gguf:
                 raise GeneratorUnavailable("--generator gguf needs a model file.", "Pass --gguf PATH.")
             llm = models.gguf_llm(
-                config.gguf, threads=config.llm_threads, n_ctx=config.llm_context, max_tokens=config.max_answer_tokens
+                config.gguf, threads=config.llm_threads, n_ctx=config.llm_context, max_tokens=config.max_answer_tokens,
+                parallel=config.llm_parallel,
             )
         elif name == "openai":
             if not config.llm_url:

@@ -65,6 +65,7 @@ class QuestionInfo:
     kind: str
     terms: list[str] = field(default_factory=list)  # stemmed content terms, in order
     counted: str | None = None  # stem of the noun in "how many <noun>": the value must count it
+    original: str = ""  # the question as asked, before a follow-up's context was added
 
     @property
     def term_set(self) -> set[str]:
@@ -75,118 +76,22 @@ def analyze(question: str, original: str | None = None) -> QuestionInfo:
     """Kind from the question as asked (`original`), terms from its standalone form."""
     q = fold(original or question)
     # The question's own wh-word decides: "What can steam not do when ..." asks "what", not "when".
+    # An elliptical follow-up ("And in 1990?") has none: the standalone reading's (its context's) decides.
+    if original and not _WH.search(q):
+        q = fold(question)
     first = _WH.search(q)
     head = q[first.start() :] if first else q
     kind = next((k for rule, k in _RULES if (m := rule.search(head)) and m.start() == 0), OTHER)
     m = re.search(r"\bhow many (\w+)", q)
     counted = stem(m.group(1)) if m and m.group(1) not in ("of", "times", "more", "other") else None
-    return QuestionInfo(question, kind, question_terms(question), counted)
+    return QuestionInfo(question, kind, question_terms(question), counted, original or question)
 
 
-# Capitalised words that make up places and institutions, not people's names.
+# Capitalised words that are not names: calendar words and the function words that open a sentence.
 _NOT_NAMES = frozenset(
-    [
-        "north",
-        "south",
-        "east",
-        "west",
-        "far",
-        "korea",
-        "korean",
-        "koreans",
-        "russia",
-        "russian",
-        "russians",
-        "china",
-        "chinese",
-        "japan",
-        "japanese",
-        "united",
-        "states",
-        "nations",
-        "security",
-        "council",
-        "communist",
-        "party",
-        "forum",
-        "economic",
-        "eastern",
-        "white",
-        "house",
-        "state",
-        "department",
-        "ministry",
-        "news",
-        "agency",
-        "times",
-        "new",
-        "york",
-        "central",
-        "national",
-        "defence",
-        "defense",
-        "foreign",
-        "kremlin",
-        "washington",
-        "moscow",
-        "pyongyang",
-        "vladivostok",
-        "ukraine",
-        "ukrainian",
-        "democratic",
-        "people",
-        "republic",
-        "the",
-        "a",
-        "in",
-        "on",
-        "at",
-        "of",
-        "and",
-        "but",
-        "as",
-        "it",
-        "its",
-        "this",
-        "that",
-        "he",
-        "she",
-        "they",
-        "we",
-        "government",
-        "military",
-        "army",
-        "navy",
-        "air",
-        "force",
-        "university",
-        "center",
-        "centre",
-        "institute",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        *MONTHS,
-        "street",
-        "city",
-        "station",
-        "tv",
-        "radio",
-        "press",
-        "service",
-        "office",
-        "committee",
-        "union",
-        "european",
-        "america",
-        "american",
-        "west",
-        "western",
-    ]
+    [*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    + ["the", "a", "an", "in", "on", "at", "of", "and", "but", "as", "it", "its", "this", "that"]
+    + ["he", "she", "they", "we", "i", "there", "these", "those", "his", "her", "their", "our", "when", "while"]
 )
 
 
@@ -203,10 +108,39 @@ def counts(sentence: str, noun: str) -> bool:
     return any(stem(w) == noun and any(_COUNT.match(x) for x in ws[max(0, i - 3) : i]) for i, w in enumerate(ws))
 
 
-def has_cue(kind: str, sentence: str, question: str = "", counted: str | None = None) -> bool:
+_FUTURE = re.compile(r"\b(will|shall|going to|(is|are) (expected|scheduled|due|set) to)\b", re.I)
+_YEARS = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def asks_future(question: str) -> bool:
+    """Does the question ask about something still to come ("When will the vote be held?")?"""
+    return bool(_FUTURE.search(question))
+
+
+_PAST_MARKERS = re.compile(r"\b(previous|previously|last|earlier|former|formerly|ago|once)\b", re.I)
+
+
+def only_past(sentence: str, published: str | None) -> bool:
+    """Does a sentence date only what is already past? Then a future event's date is not in it:
+    "When will they meet?" is not answered by "they last met in 2019". Past means: every year it
+    names is before its article's publication year, or (undated articles) it names a year next to
+    a word that places it in the past ("previous", "earlier", "ago") and says nothing of the future."""
+    years = [int(y) for y in _YEARS.findall(sentence)]
+    if not years:
+        return False
+    if published and published[:4].isdigit():
+        return max(years) < int(published[:4])
+    return bool(_PAST_MARKERS.search(sentence)) and not _FUTURE.search(sentence)
+
+
+def has_cue(
+    kind: str, sentence: str, question: str = "", counted: str | None = None, published: str | None = None
+) -> bool:
     """Does the sentence contain a value of the expected kind (not merely the question's own)?"""
     if counted and kind in (NUMBER, DURATION):
         return counts(sentence, counted)
+    if kind == TIME and asks_future(question) and only_past(sentence, published):
+        return False
     pattern = CUES.get(kind)
     if pattern is None:
         return False

@@ -6,7 +6,7 @@ There is no cross-encoder offline, so the reranker combines signals we already h
 * `sentence` – the best cosine of the question and one sentence of the chunk: a chunk of four
                sentences dilutes the one that answers, a sentence does not,
 * `coverage` – the idf-weighted share of the question's content terms that the chunk contains
-               (rare terms such as "Khasan" weigh more than "Kim"),
+               (rare terms such as "Brimwater" weigh more than "said"),
 * `cue`      – the best sentence holds a value of the kind asked for (a name for "who", a date
                for "when", a number for "how many"),
 * `fusion`   – the reciprocal-rank-fusion score, normalised.
@@ -56,6 +56,7 @@ class ScoredSentence:
     cue: bool  # holds a value of the expected answer type
     score: float = 0.0
     terms: set[str] = field(default_factory=set)
+    prob: float = 0.0  # the learned scorer's probability that this sentence answers (qa.answerability)
 
 
 class SentenceCache:
@@ -116,7 +117,7 @@ class Reranker:
                 text = p.text[s:e]
                 terms = set(content_terms(text))
                 coverage = sum(idf[t] for t in info.term_set & terms) / total
-                cue = has_cue(info.kind, text, info.text, info.counted)
+                cue = has_cue(info.kind, text, info.text, info.counted, p.published)
                 score = float(sim) + w.sentence_coverage * coverage + (w.sentence_cue if cue else 0.0)
                 scored.append(
                     ScoredSentence(

@@ -1,12 +1,17 @@
 """Making a follow-up question standalone, so retrieval sees what it is about.
 
-"Which agency reported that?" after "At which station did the train enter Russia?" means
-nothing to a retriever on its own. With a language model configured, the model rewrites it
-(`LLM_PROMPT`); otherwise this rule-based rewrite applies: a question that leans on the
-conversation (a pronoun or demonstrative such as "he", "it", "that", "there"; an opening
-"and"/"what about"; or too few words of its own) gets the previous question and the gist of
-the previous answer appended as context. That is enough for BM25 and MiniLM to find the same
-passages again, and it is shown to the user as the standalone question.
+"Which agency reported that?" after "At which port did the ferry dock?" means nothing to a
+retriever on its own. A question that leans on the conversation (a pronoun or demonstrative
+such as "he", "it", "that", "there"; an opening "and"/"what about"; or too few words of its
+own) gets the question and the gist of the answer of an earlier exchange appended as context.
+That is enough for BM25 and MiniLM to find the same passages again, and it is shown to the user
+as the standalone question.
+
+Which exchange? A follow-up usually leans on the last one, but not always ("And when did he
+die?" after a side question). `candidates` offers one rewrite per recent exchange, most recent
+first, plus a model's rewrite when a language model is configured; the assistant keeps the one
+whose best evidence sentence the scorer rates highest, so the conversation is read against the
+turn the articles can actually answer from.
 """
 
 from __future__ import annotations
@@ -18,28 +23,28 @@ from .text import content_terms
 
 _ANAPHORA = re.compile(
     r"\b(he|him|his|she|her|hers|it|its|they|them|their|theirs|that|this|those|these|there|then|such|"
-    r"the same|the former|the latter)\b",
+    r"the same|the former|the latter|you|your)\b",  # "the first one you mentioned" leans on the conversation
     re.I,
 )
 _OPENING = re.compile(r"^\s*(and|but|so|also|what about|how about|why|and why|which one)\b", re.I)
 _CITATIONS = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
-LLM_PROMPT = (
-    "Rewrite the last question so it can be understood without the conversation. Keep its meaning, "
-    "replace pronouns with what they refer to, and reply with the question only.\n\n{conversation}\n"
-    "Last question: {question}\nStandalone question:"
-)
-
-
 def needs_context(question: str) -> bool:
     return bool(_ANAPHORA.search(question) or _OPENING.search(question) or len(content_terms(question)) < 2)
 
 
-def _last(history: Sequence[dict], role: str) -> str:
-    for turn in reversed(history):
-        if turn.get("role") == role and str(turn.get("content") or "").strip():
-            return str(turn["content"])
-    return ""
+def exchanges(history: Sequence[dict]) -> list[tuple[str, str]]:
+    """(user question, assistant answer) pairs of a conversation, most recent first."""
+    out: list[tuple[str, str]] = []
+    question, answer = "", ""
+    for turn in reversed(list(history)):
+        content = str(turn.get("content") or "").strip()
+        if turn.get("role") == "assistant" and not answer and not question:
+            answer = content
+        elif turn.get("role") == "user" and content:
+            out.append((content, answer))
+            question, answer = "", ""
+    return out
 
 
 def gist(answer: str, max_words: int = 25) -> str:
@@ -50,16 +55,23 @@ def gist(answer: str, max_words: int = 25) -> str:
     return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
 
 
-def rule_rewrite(question: str, history: Sequence[dict] | None) -> str:
-    """The question made standalone by appending context from the last turn, if it needs it."""
+def with_context(question: str, previous: str, answer: str) -> str:
+    context = " — ".join(x for x in (previous.strip(), gist(answer)) if x)
+    return f"{question.strip()} (following up on: {context})" if context else question
+
+
+def candidates(question: str, history: Sequence[dict] | None, depth: int = 2) -> list[str]:
+    """Standalone readings of a follow-up, one per recent exchange (most recent first); just the
+    question when it does not lean on the conversation."""
     if not history or not needs_context(question):
-        return question
-    previous = _last(history, "user").strip()
-    answer = gist(_last(history, "assistant"))
-    if not previous and not answer:
-        return question
-    context = " — ".join(x for x in (previous, answer) if x)
-    return f"{question.strip()} (following up on: {context})"
+        return [question]
+    out = [with_context(question, q, a) for q, a in exchanges(history)[:depth]]
+    return list(dict.fromkeys(out)) or [question]
+
+
+def rule_rewrite(question: str, history: Sequence[dict] | None) -> str:
+    """The question read against the last exchange, if it needs context."""
+    return candidates(question, history, depth=1)[0]
 
 
 def conversation_text(history: Sequence[dict], turns: int = 4) -> str:

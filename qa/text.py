@@ -1,7 +1,7 @@
 """Lexical helpers shared by ranking, refusal, de-duplication and citation checks.
 
-Words are lower-cased, typographic quotes and hyphens are folded ("Jo Chun-ryong" and
-"Jo Chun Ryong" compare equal), and content words are Snowball-stemmed with PyStemmer (the
+Words are lower-cased, typographic quotes and hyphens are folded ("Ana Lu-vela" and
+"Ana Lu Vela" compare equal), and content words are Snowball-stemmed with PyStemmer (the
 stemmer llama-index's BM25 retriever already uses), so "accompanied" matches "accompany".
 """
 
@@ -321,7 +321,9 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) > 1]
 
 
-_FRAME_PHRASES = re.compile(r"\b(take|takes|took|taking|taken) place\b|\bin (the )?(first|second) place\b", re.I)
+_FRAME_PHRASES = re.compile(
+    r"\b(take|takes|took|taking|taken) place\b|\bin (the )?(first|second) place\b|\(following up on:", re.I
+)
 
 
 def question_terms(question: str) -> list[str]:

@@ -8,7 +8,10 @@ ranked passages that were considered.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+
+from vectorstore.types import page_of
 
 
 @dataclass
@@ -57,6 +60,10 @@ class Citation:
     passage_start: int = 0  # the surrounding passage, for context in the UI
     passage_end: int = 0
     also_in: list[Location] = field(default_factory=list)
+    page: int | None = None  # 1-based page of `start` in a paged document (PDF), else None
+    # issue 15: the independent articles that state this (its source first; copies of another counted once)
+    reported_by: list[str] = field(default_factory=list)
+    copies: dict[str, str] = field(default_factory=dict)  # an article that copies another -> the one it copies
 
     @property
     def sources(self) -> list[str]:
@@ -66,6 +73,13 @@ class Citation:
         d = asdict(self)
         d["score"] = round(self.score, 4)
         return d
+
+
+def set_pages(citations: list[Citation], pages: Callable[[str], Sequence[int]]) -> list[Citation]:
+    """Give each citation the page its quote starts on; `pages(source)` returns page start offsets."""
+    for c in citations:
+        c.page = page_of(pages(c.source), c.start)
+    return citations
 
 
 @dataclass
@@ -88,6 +102,23 @@ class Conflict:
 
 
 @dataclass
+class EvidenceRow:
+    """One claim of an answer with the quote behind it and what the other articles say (issue 15)."""
+
+    claim: str  # the answer's sentence, without markers
+    citation: int
+    source: str
+    title: str
+    published: str | None
+    quote: str
+    supports: list[str] = field(default_factory=list)  # other articles that state the same
+    contradicts: list[str] = field(default_factory=list)  # articles that give another value
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
 class Answer:
     question: str
     standalone_question: str
@@ -100,6 +131,7 @@ class Answer:
     generator: str = "extractive"
     notices: list[str] = field(default_factory=list)  # e.g. "question trimmed", "model timed out"
     timings: dict[str, float] = field(default_factory=dict)
+    evidence_table: list[EvidenceRow] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -114,4 +146,5 @@ class Answer:
             "generator": self.generator,
             "notices": list(self.notices),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "evidence_table": [r.to_dict() for r in self.evidence_table],
         }

@@ -3,7 +3,8 @@
 `FakeOpenAI(mode)` serves POST /v1/chat/completions, streaming (server-sent events) or not, and
 records the requests. Modes: "echo" answers with the first passage it was given, cited [1];
 "hallucinate" adds an unsupported sentence; "error" answers 500; "slow" waits before answering;
-"unsure" says it does not know.
+"unsure" says it does not know; "truncated" streams the first words and
+closes the connection without finishing the answer (a server dying mid-answer).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class FakeOpenAI:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for piece in re.findall(r"\S+\s*", text):
+                    for i, piece in enumerate(re.findall(r"\S+\s*", text)):
+                        if fake.mode == "truncated" and i == 3:
+                            return  # HTTP/1.0: the connection closes, which reads as the end of the body
                         self.wfile.write(f"data: {json.dumps(_chunk(piece))}\n\n".encode())
                         self.wfile.flush()
                     self.wfile.write(f"data: {json.dumps(_chunk('', 'stop'))}\n\ndata: [DONE]\n\n".encode())

@@ -247,18 +247,20 @@ def twin(assistant: Assistant, generator: Generator) -> Assistant:
     return Assistant(assistant.config, assistant.store, assistant.embedder, generator)
 
 
-def test_answer_streams_after_the_draft_sources_then_settles(assistant):
+def test_the_draft_answer_shows_at_once_then_the_model_answer_replaces_it(assistant):
     ui = ChatUI(twin(assistant, Echo()))
     steps = [[*chat] for chat, _, _ in ui.respond(QUESTION, [], [], None)]
     first, last = steps[0], steps[-1]
     assert first[0].role == "user" and "Searching" in content(first[-1])
-    streaming = [s for s in steps if len(s) == 3 and "sourced-cursor" in content(s[1])]
-    assert len(streaming) >= 3, "the text should arrive in several updates"
-    # the draft's sources are there from the first streamed update, still pending
-    assert metadata(streaming[0][2]) == {"title": "Sources", "status": "pending"}
-    assert "<mark>" in content(streaming[0][2])
+    drafted = [s for s in steps if len(s) == 3 and "sourced-checking" in content(s[1])]
+    assert drafted, "the extracted answer must be on screen while the model reads"
+    # the draft's answer text and its sources are there in the first update after the search
+    assert steps.index(drafted[0]) == 1
+    assert "[1]" in visible(drafted[0][1])
+    assert metadata(drafted[0][2]) == {"title": "Sources", "status": "pending"}
+    assert "<mark>" in content(drafted[0][2])
     assert len(last) == 3
-    assert "sourced-cursor" not in content(last[1]) and "[1]" in visible(last[1])
+    assert "sourced-checking" not in content(last[1]) and "[1]" in visible(last[1])
     assert metadata(last[2]) == {"title": "Sources", "status": "done"}
     assert "<mark>" in content(last[2])
 
@@ -376,7 +378,7 @@ def test_upload_reports_each_file_and_lists_the_new_article(empty, tmp_path):
     assert cleared is None
     assert "quillhaven.txt</code> added (1 chunks)" in report
     assert "copy.txt</code> skipped: same content as quillhaven.txt" in report
-    assert "notes.pdf</code> not added: unsupported file type" in report
+    assert "notes.pdf</code> not added: corrupt or truncated PDF" in report  # a broken PDF is reported, not stored
     assert str(uploads) not in report
     assert "Zorblat Festival Opens" in panel and "1 articles, 1 chunks" in panel
     assert [d.source for d in empty.documents()] == ["quillhaven.txt"]

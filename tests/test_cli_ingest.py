@@ -100,7 +100,7 @@ def test_kill_9_mid_ingest_then_rerun_matches_clean_ingest(tmp_path: Path):
             assert st.chunks == sum(d.chunks for d in st.documents)
     assert killed >= 1, "the ingest always finished before the kill; make the corpus bigger"
 
-    rerun = run_cli("ingest", str(corpus), "--store", str(store), "-q")
+    rerun = run_cli("ingest", str(corpus), "--store", str(store), "--embedder", "hash", "-q")
     assert rerun.returncode == 0, rerun.stderr
     clean = run_cli("ingest", str(corpus), "--store", str(tmp_path / "clean"), "--embedder", "hash", "-q")
     assert clean.returncode == 0

@@ -31,15 +31,16 @@ def test_markdown_title_and_html_text(tmp_path: Path):
 
     page = tmp_path / "b.html"
     page.write_text(
-        "<html><head><title>Train &amp; talks</title><script>alert('x')</script>"
-        "<style>p{}</style></head><body><h1>Arrival</h1><p>Kim&#8217;s train reached <b>Khasan</b>.</p>"
-        "<p>Second paragraph.</p></body></html>",
+        "<html><head><title>Train &amp; talks | Example News</title><script>alert('x')</script>"
+        "<style>p{}</style></head><body><p>Kim&#8217;s train reached <b>Khasan</b> on Tuesday morning, "
+        "officials said.</p><p>The second paragraph says that the talks were expected to last for two days "
+        "and to cover trade.</p></body></html>",
         encoding="utf-8",
     )
     doc = load_document(page)
-    assert doc.title == "Train & talks"
+    assert doc.title == "Train & talks"  # <title> without the site's name, when there is no <h1>
     assert "alert" not in doc.text and "p{}" not in doc.text and "<" not in doc.text
-    assert "Kim’s train reached Khasan." in doc.text
+    assert "Kim’s train reached Khasan on Tuesday morning, officials said." in doc.text
     assert doc.format == "html"
 
 
@@ -108,12 +109,13 @@ def test_discover(tmp_path: Path):
     (tmp_path / "a.txt").write_text("A.")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.md").write_text("B.")
-    (tmp_path / "sub" / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "sub" / "c.odt").write_bytes(b"PK")
+    (tmp_path / "sub" / "e.pdf").write_bytes(b"%PDF")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "d.txt").write_text("D.")
-    pdf = tmp_path / "sub" / "c.pdf"
-    found = discover([tmp_path, tmp_path / "a.txt", pdf, tmp_path / "missing.txt"])
-    assert [f.name for f in found.files] == ["a.txt", "b.md"]
+    odt = tmp_path / "sub" / "c.odt"
+    found = discover([tmp_path, tmp_path / "a.txt", odt, tmp_path / "missing.txt"])
+    assert [f.name for f in found.files] == ["a.txt", "b.md", "e.pdf"]  # a PDF is read (and checked) now
     reasons = {Path(e.path).name: e.reason for e in found.errors}
-    assert "unsupported" in reasons["c.pdf"]
+    assert "unsupported" in reasons["c.odt"]
     assert "no such file" in reasons["missing.txt"]

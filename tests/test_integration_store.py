@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.config import StoreConfig
+from vectorstore.config import DEFAULT_EMBEDDER, StoreConfig
 from vectorstore.embedding import load_embedder
 from vectorstore.ingest import ADDED, UNCHANGED, ingest
 from vectorstore.store import Store
@@ -27,7 +27,7 @@ def test_minilm_ingest_and_dense_query(minilm_config, seeds_dir):
     assert again.count(UNCHANGED) == 5 and again.chunks_written == 0
 
     store = Store.open(minilm_config)
-    assert store.embedder_name == "all-MiniLM-L6-v2"
+    assert store.embedder_name == DEFAULT_EMBEDDER == "all-MiniLM-L6-v2-int8"  # new collections: int8
     embedder = load_embedder()
     assert load_embedder() is embedder, "the model must load once per process"
     q = embedder.get_query_embedding("Who accompanied Kim Jong Un on the trip?")

@@ -64,7 +64,7 @@ def test_model_loads_once_per_process(local):
     llm = local.generator.llm
     first = llm.load()._engine
     again = models.local_llm(local.config.model_cache, threads=local.config.llm_threads,
-                             n_ctx=local.config.llm_context).load()._engine
+                             n_ctx=local.config.llm_context, parallel=local.config.llm_parallel).load()._engine
     assert again is first
 
 
@@ -76,3 +76,35 @@ def test_local_model_rewrites_follow_ups(local):
     assert answer.answerable
     verified(answer, local)
     assert "Kyodo" in answer.text or any("Kyodo" in c.quote for c in answer.citations)
+
+
+def test_parallel_sequences_share_one_model(local):
+    """`parallel=2`: two callers generate in the same decode steps; abandoned streams free their sequence."""
+    import threading
+
+    from qa import models
+
+    llm = models.local_llm(local.config.model_cache, threads=local.config.llm_threads, n_ctx=512, parallel=2,
+                           max_tokens=16)
+    engine = llm.load()._engine
+    assert engine.parallel == 2 and engine is not local.generator.llm.load()._engine
+    prompts = ["Name one yellow fruit. Reply with one word.", "What is two plus three? Reply with a number."]
+    for p in prompts:  # both sequences taken, then abandoned mid-answer
+        stream = llm.stream_complete(p)
+        assert next(stream).delta
+        stream.close()
+    replies: list = [None, None]
+
+    def ask(i: int) -> None:
+        replies[i] = llm.complete(prompts[i]).text
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert "banana" in (replies[0] or "").lower() or "lemon" in (replies[0] or "").lower(), replies
+    assert re.search(r"\b5\b|five", (replies[1] or "").lower()), replies
+    assert engine.max_batch_seqs == 2  # the two answers were decoded together, not one after the other
+    stats = llm.last_stats
+    assert stats["parallel"] == 2 and stats["reused_tokens"] > 0  # the chat-template prefix was kept

@@ -95,7 +95,13 @@ def test_question_kinds(question: str, kind: str):
 
 def test_cues():
     assert has_cue(PERSON, "The delegation includes Choe Sun-hui.", "Who accompanied Kim?")
-    assert not has_cue(PERSON, "Officials of the North Korean Communist Party.", "Who accompanied Kim?")
+    assert not has_cue(PERSON, "They met on Monday in September.", "Who met the mayor?")  # calendar words
+    assert not has_cue(PERSON, "Ana Vel opened it.", "Who is Ana Vel?")  # the question's own name
+    # a future event's date is not among years before the article's publication
+    assert not has_cue(TIME, "They last met in 2019.", "When will they meet?", published="2023-09-12")
+    assert has_cue(TIME, "They last met in 2019.", "When did they last meet?", published="2023-09-12")
+    assert not has_cue(TIME, "Their previous talks took place in 2019.", "When will the talks take place?")
+    assert has_cue(TIME, "The talks will take place in 2031.", "When will the talks take place?")
     assert has_cue(TIME, "He left on Sunday.", "When did he leave?")
     info = analyze("How many carriages does the train have?")
     assert not has_cue(info.kind, "The trip took four years.", info.text, info.counted)

@@ -423,14 +423,14 @@ def test_full_disk_stops_ingest_with_a_clear_message_and_the_store_still_answers
 def test_disk_full_inside_chroma_is_reported_and_nothing_is_lost(mount, seeds_dir: Path, tmp_path: Path, monkeypatch):
     """Without the reserve, Chroma itself runs out of space mid-write: every call says so (no
     hang, no traceback), and once space is freed the store reads, and re-ingests, as before."""
-    from vectorstore import store as store_module
+    from vectorstore.store import space
 
     folder = mount("tiny", "4m")
     config = StoreConfig(store=folder / "store", embedder="hash")
     ingest([seeds_dir], config, embedder=HashEmbedding())
     seed_ids = sorted(Store.open(config).chunk_ids())
-    monkeypatch.setattr(store_module, "RESERVE_BYTES", 0)
-    monkeypatch.setattr(store_module, "CHUNK_BYTES", 0)
+    monkeypatch.setattr(space, "RESERVE_BYTES", 0)
+    monkeypatch.setattr(space, "CHUNK_BYTES", 0)
 
     with pytest.raises(StoreFull, match="is full"):
         ingest([corpus(tmp_path / "big", 150)], config, embedder=HashEmbedding())

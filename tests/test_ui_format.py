@@ -20,6 +20,7 @@ from vectorstore.types import DocumentRecord
 
 HOSTILE = "<script>alert(1)</script> & <img src=x onerror=alert(2)> *bold* [1](javascript:x) $$x$$ `c` # h"
 ALLOWED_TAGS = {"div", "p", "span", "br", "mark", "blockquote", "strong", "em", "ul", "li", "code", "q"}
+ALLOWED_TAGS |= {"details", "summary"}  # the source viewer (issue 14)
 
 
 class Page(HTMLParser):
@@ -254,10 +255,12 @@ def test_notices_are_shown_escaped():
 
 def test_sources_block_shows_title_file_date_and_the_marked_passage():
     a = answer()
-    page = assert_inert(fmt.sources_html(a, {"a.txt": DOC}.get, 5))
+    markup = fmt.sources_html(a, {"a.txt": DOC}.get, 5)
+    page = assert_inert(markup)
     assert page.marks == [QUOTE]
     assert DOC[P_START:P_END] in page.text  # the surrounding passage, not just the quote
-    assert "More later" not in page.text  # and no more than the passage
+    shown = Page(re.sub(r'<details class="sourced-viewer">.*?</details>', "", markup))  # the viewer is collapsed
+    assert "More later" not in shown.text  # and no more than the passage
     assert "[1] Kim Meets Putin — a.txt · 2023-09-12" in page.text
     assert "also in" not in page.text
     assert "Understood as" not in page.text

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -40,18 +39,27 @@ from . import chat_format as fmt
 
 log = logging.getLogger("sourced.chat")
 
-EXAMPLES: tuple[str, ...] = (
-    "Who accompanied Kim?",
-    "When will the summit take place?",
-    "How did Kim travel to Russia?",
-    "What did Kim eat for breakfast?",
-)
+MAX_EXAMPLES = 3
+
+
+def corpus_examples(records: Sequence, n: int = MAX_EXAMPLES) -> list[str]:
+    """Example questions made from the store's own articles (their titles), so every corpus gets
+    examples about itself: "Bridge reopens after repairs" -> "What do the articles say about
+    “Bridge reopens after repairs”?". The largest articles first; none for an empty store."""
+    ranked = sorted(records, key=lambda r: (-r.chunks, r.source))
+    out = []
+    for r in ranked:
+        title = " ".join((r.title or "").split()[:10]).rstrip(".:;,")
+        if title and title.lower() not in (q.lower() for q in out):
+            out.append(title)
+        if len(out) == n:
+            break
+    return [f"What do the articles say about “{t}”?" for t in out]
 UNEXPECTED = "Something went wrong while answering; the details are in the server log. Try again or rephrase."
 UPLOAD_FAILED = "The upload could not be ingested; the details are in the server log."
 _ANSWERS = "answers"  # questions share a pool of workers (the Assistant is thread-safe)
-_ANSWER_WORKERS = 4  # a local model serializes its own calls; extractive answers run side by side
+_ANSWER_WORKERS = 4  # at least; as many as the local model answers at once (config.llm_parallel)
 _UPLOADS = "uploads"  # one ingest at a time, beside the questions: the chat keeps serving
-_REFRESH_S = 0.05  # at most ~20 screen updates a second while tokens stream
 
 CSS = """
 .sourced-cite { font-weight: 600; color: var(--color-accent); white-space: nowrap; }
@@ -93,13 +101,19 @@ class ChatUI:
     def __init__(
         self,
         assistant: Assistant,
-        examples: Sequence[str] = EXAMPLES,
+        examples: Sequence[str] | None = None,
         generators: Mapping[str, Assistant] | None = None,
     ) -> None:
         self.assistant = assistant
+        if examples is None:
+            try:
+                examples = corpus_examples(assistant.documents())
+            except SourcedError:
+                examples = []
         self.examples = list(examples)
         self.generators: dict[str, Assistant] = dict(generators or {assistant.generator.name: assistant})
         self.default = next(name for name, a in self.generators.items() if a is assistant)
+        self.exports = fmt.MarkdownExports()  # issue 15: "Copy as Markdown" of each session's last answer
 
     # -- answering --------------------------------------------------------------------
 
@@ -113,7 +127,7 @@ class ChatUI:
             return None
 
     def _sources(self, a: Assistant, answer: Answer, status: str) -> gr.ChatMessage:
-        body = fmt.sources_html(answer, a.document_text, self._total(a))
+        body = fmt.sources_html(answer, a.document_text, self._total(a), a.store.document_pages)
         return _message(body, {"title": fmt.sources_title(answer), "status": status})
 
     def respond(
@@ -134,19 +148,17 @@ class ChatUI:
             # No model to wait for (extractive, or a refusal): the draft is final, so the block is
             # "done" from the start; flipping pending -> done in one burst can leave it open.
             final = not stream.live
-            chat[-1] = _message(fmt.streaming_html(""))
+            # The extracted answer is on screen at once; a model's answer replaces it once checked.
+            draft = fmt.answer_html(stream.draft)
+            chat[-1] = _message(draft if final else draft + fmt.CHECKING)
             chat.append(self._sources(a, stream.draft, "done" if final else "pending"))
             yield chat, "", turns
-            text, shown = "", time.monotonic()
-            for token in stream:
-                text += token
-                if time.monotonic() - shown >= _REFRESH_S:
-                    chat[-2] = _message(fmt.streaming_html(text))
-                    shown = time.monotonic()
-                    yield chat, "", turns
+            for _ in stream:  # the model writes a short phrase; the draft stays until it is verified
+                pass
             answer = stream.answer or stream.draft
-            chat[-2] = _message(fmt.answer_html(answer))
+            chat[-2] = _message(fmt.answer_html(answer) + fmt.evidence_table_html(answer))  # issue 15
             chat[-1] = self._sources(a, answer, "done")
+            self.exports.remember(answer, self._total(a))
             turns = _remember(turns, answer)
             yield chat, "", turns
         except SourcedError as e:  # the user can fix it: say how, keep their text to edit
@@ -246,6 +258,11 @@ class ChatUI:
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                         clear = gr.Button("New chat", scale=1, elem_id="new-chat")
+                    with gr.Accordion("Copy as Markdown", open=False, elem_id="markdown-export"):  # issue 15
+                        export = gr.Code(
+                            language="markdown", label="The last answer, its quotes and sources",
+                            interactive=False, buttons=["copy", "download"], elem_id="answer-markdown",
+                        )  # fmt: skip
                 with gr.Column(scale=1, min_width=280):
                     generator = gr.Dropdown(
                         choices=list(self.generators),
@@ -282,19 +299,20 @@ class ChatUI:
                 inputs=[question, chatbot, turns, generator],
                 outputs=[chatbot, question, turns],
                 concurrency_id=_ANSWERS,
-                concurrency_limit=_ANSWER_WORKERS,
+                concurrency_limit=max(_ANSWER_WORKERS, self.assistant.config.llm_parallel),
                 api_visibility="private",  # streaming HTML is for the page; clients use /ask
             )
-            question.submit(self.respond, **chat_io)
-            send.click(self.respond, **chat_io)
+            export_io = dict(fn=self.exports.last, inputs=[turns], outputs=[export], api_visibility="private")
+            question.submit(self.respond, **chat_io).then(**export_io)
+            send.click(self.respond, **chat_io).then(**export_io)
             chatbot.example_select(
                 self.on_example,
                 inputs=[chatbot, turns, generator],
                 outputs=[chatbot, question, turns],
                 concurrency_id=_ANSWERS,
-                concurrency_limit=_ANSWER_WORKERS,
+                concurrency_limit=max(_ANSWER_WORKERS, self.assistant.config.llm_parallel),
                 api_visibility="private",
-            )
+            ).then(**export_io)
             clear.click(lambda: ([], "", []), outputs=[chatbot, question, turns], api_visibility="private")
             # the chatbot's own trash button empties the display; forget the conversation with it
             chatbot.clear(lambda: [], outputs=[turns], api_visibility="private")
@@ -312,7 +330,7 @@ class ChatUI:
                 outputs=[api_text, api_json, turns],
                 api_name="ask",
                 concurrency_id=_ANSWERS,
-                concurrency_limit=_ANSWER_WORKERS,
+                concurrency_limit=max(_ANSWER_WORKERS, self.assistant.config.llm_parallel),
             )
             app.load(self.documents_panel, outputs=[documents], api_visibility="private")
         app.queue()
@@ -334,10 +352,11 @@ def with_generator_choice(assistant: Assistant) -> dict[str, Assistant]:
 
 def build_app(
     assistant: Assistant,
-    examples: Sequence[str] = EXAMPLES,
+    examples: Sequence[str] | None = None,
     generators: Mapping[str, Assistant] | None = None,
 ) -> gr.Blocks:
-    """The chat app over `assistant` (queue enabled). `generators` defaults to
+    """The chat app over `assistant` (queue enabled). `examples` default to questions about the
+    store's own articles (`corpus_examples`); `generators` defaults to
     `with_generator_choice(assistant)`; the selector shows only when it has several."""
     return ChatUI(assistant, examples, generators or with_generator_choice(assistant)).build()
 
@@ -363,7 +382,8 @@ def serve(
         quiet=True,
         show_error=False,  # unexpected errors are logged, never sent to the page
         ssr_mode=False,
-        css=CSS,
+        css=CSS + fmt.VIEWER_CSS,  # issue 14: the source viewer
+        head=fmt.VIEWER_HEAD,
         footer_links=["api"],
         max_file_size=max_upload_bytes,
     )
@@ -373,7 +393,13 @@ def serve(
     return url
 
 
-def launch(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+def launch(
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    examples: Sequence[str] | None = None,
+) -> None:
     """`sourced chat`: open the assistant over the configured store and serve the chat."""
     # Our own errors (logged with their traceback) on stderr; libraries' info/debug chatter is not.
     handler = logging.StreamHandler()
@@ -386,4 +412,4 @@ def launch(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: tupl
     assistant = Assistant.open(config=config)
     assistant.warm_up()  # indexes, sentence vectors and the model load while the page opens
     # the same limit ingest applies, so an oversized file is refused at the door, not after the upload
-    serve(build_app(assistant), host, port, auth, max_upload_bytes=config.store.max_file_bytes)
+    serve(build_app(assistant, examples), host, port, auth, max_upload_bytes=config.store.max_file_bytes)

@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from qa.extractive import REFUSAL as REFUSAL_TEXT  # the one refusal text
 from qa.types import Answer, Citation, Conflict, Passage
 from vectorstore.types import DocumentRecord
 
 SOURCES_TITLE = "Sources"
 RELATED_TITLE = "Related passages (not an answer)"
-REFUSAL_TEXT = "The articles don't say."
 SEARCHING = '<p class="sourced-status"><em>Searching the articles…</em></p>'
+CHECKING = '<p class="sourced-status sourced-checking"><em>The language model is reading the passages…</em></p>'
 
 # One pass over the text, so no replacement is escaped again: HTML's special characters as
 # entities, and the characters that Markdown (emphasis, links, code, headings, tables) or a math
@@ -118,16 +119,72 @@ def sources_title(answer: Answer) -> str:
     return SOURCES_TITLE if answer.answerable else RELATED_TITLE
 
 
-def _meta(title: str, source: str, published: str | None) -> str:
+def _meta(title: str, source: str, published: str | None, page: int | None = None) -> str:
     date = f' · <span class="sourced-date">{escape(published)}</span>' if published else ""
+    where = f' · <span class="sourced-page">p. {page}</span>' if page else ""
     return (
         f'<span class="sourced-title">{escape(title or source)}</span> — '
-        f'<span class="sourced-file">{escape(source)}</span>{date}'
+        f'<span class="sourced-file">{escape(source)}</span>{where}{date}'
     )
 
 
-def citation_html(c: Citation, document_text: str | None, total_articles: int | None = None) -> str:
-    """One numbered source: title, file, date, the passage with the cited quote marked, also-in.
+# -- the source viewer: the whole document (a PDF: the cited page) with the quote marked --------
+
+VIEWER_MAX_CHARS = 200_000  # a longer unpaged text is shown as this much around the quote
+VIEWER_CSS = """
+.sourced-viewer summary { cursor: pointer; color: var(--color-accent); font-size: 0.9em; }
+.sourced-viewer .sourced-doc { max-height: 22em; overflow: auto; padding: 0.4em 0.8em; margin-top: 0.3em;
+  border: 1px solid var(--border-color-primary); border-radius: 6px; font-size: 0.92em; }
+.sourced-viewer .sourced-doc-page { font-weight: 600; color: var(--body-text-color-subdued); }
+.sourced-viewer .sourced-here { background: #fde68a; border-radius: 2px; padding: 0 0.1em; }
+"""
+# Opening a viewer scrolls its marked quote into view (a delegated listener: messages come and go).
+VIEWER_HEAD = """<script>
+document.addEventListener("toggle", (e) => {
+  const d = e.target;
+  if (d && d.classList && d.classList.contains("sourced-viewer") && d.open) {
+    const m = d.querySelector(".sourced-here");
+    if (m) m.scrollIntoView({block: "center", behavior: "instant"});
+  }
+}, true);
+</script>"""
+
+
+def document_viewer_html(c: Citation, document_text: str | None, pages: Sequence[int] = ()) -> str:
+    """A collapsed "Open the document" block: the cited document's text (for a paged document,
+    the cited page, headed "Page n of m") with the quote highlighted; opening it scrolls there
+    (`VIEWER_HEAD`). Empty when the text is missing or no longer holds the quote."""
+    text = document_text or ""
+    if not (0 <= c.start <= c.end <= len(text)) or text[c.start : c.end] != c.quote:
+        return ""
+    lo, hi, head = 0, len(text), ""
+    if pages and c.page:
+        starts = list(pages)
+        lo = starts[c.page - 1] if c.page - 1 < len(starts) else 0
+        hi = starts[c.page] if c.page < len(starts) else len(text)
+        head = f'<p class="sourced-doc-page">Page {c.page} of {len(starts)}</p>'
+        label = f"Open the document at p. {c.page}"
+    else:
+        label = "Open the whole document"
+        if len(text) > VIEWER_MAX_CHARS:
+            half = VIEWER_MAX_CHARS // 2
+            lo, hi = max(0, c.start - half), min(len(text), c.end + half)
+            label = "Open the document around the quote"
+    if not lo <= c.start <= c.end <= hi:  # a quote across a page break: show both pages' span
+        lo, hi = min(lo, c.start), max(hi, c.end)
+    # a styled span, not a second <mark>: the passage above holds the one mark of this citation
+    body = f'{escape(text[lo : c.start])}<span class="sourced-here">{escape(c.quote)}</span>{escape(text[c.end : hi])}'
+    return (
+        f'<details class="sourced-viewer"><summary>{escape(label)}</summary>'
+        f'<div class="sourced-doc">{head}{body}</div></details>'
+    )
+
+
+def citation_html(
+    c: Citation, document_text: str | None, total_articles: int | None = None, pages: Sequence[int] = ()
+) -> str:
+    """One numbered source: title, file, page, date, the passage with the cited quote marked,
+    also-in, and the source viewer (`document_viewer_html`, given the document's page starts).
 
     The passage is `document_text[passage_start:passage_end]`; if the text is missing or the
     offsets do not hold the quote (a document changed since), only the quote is shown.
@@ -140,20 +197,22 @@ def citation_html(c: Citation, document_text: str | None, total_articles: int | 
         passage_html = f"<mark>{escape(c.quote)}</mark>"
     return (
         f'<div class="sourced-source" data-n="{c.n}">'
-        f'<p><span class="sourced-cite">[{c.n}]</span> {_meta(c.title, c.source, c.published)}</p>'
+        f'<p><span class="sourced-cite">[{c.n}]</span> {_meta(c.title, c.source, c.published, c.page)}</p>'
         f"<blockquote>{passage_html}</blockquote>"
-        f"{also_in_html(c, total_articles)}</div>"
+        f"{also_in_html(c, total_articles)}{document_viewer_html(c, document_text, pages)}</div>"
     )
 
 
 def also_in_html(c: Citation, total_articles: int | None = None) -> str:
     """The "also in: a.txt, b.txt (reported by 3 of 5 articles)" line for a repeated passage."""
+    from .markdown import reported_by
+
     others = [s for s in c.sources if s != c.source]
     if not others:
         return ""
-    n = len(c.sources)
-    of = f" of {total_articles}" if total_articles and total_articles >= n else ""
-    return f'<p class="sourced-also">also in: {escape(", ".join(others))} (reported by {n}{of} articles)</p>'
+    # issue 15: copies of one story count once ("2 articles, one a copy of the other")
+    counted = escape(reported_by(c, total_articles))
+    return f'<p class="sourced-also">also in: {escape(", ".join(others))} ({counted})</p>'
 
 
 def related_html(passages: Sequence[Passage], limit: int = _RELATED_CHARS) -> str:
@@ -168,14 +227,22 @@ def related_html(passages: Sequence[Passage], limit: int = _RELATED_CHARS) -> st
     return "".join(items)
 
 
-def sources_html(answer: Answer, document_text: Callable[[str], str | None], total_articles: int | None = None) -> str:
+def sources_html(
+    answer: Answer,
+    document_text: Callable[[str], str | None],
+    total_articles: int | None = None,
+    document_pages: Callable[[str], Sequence[int]] | None = None,
+) -> str:
     """The collapsible block under an answer: the standalone question if it differs, then the
-    numbered citations (or, for a refusal, the related passages)."""
+    numbered citations (or, for a refusal, the related passages). `document_pages(source)`
+    gives a paged document's page starts, so its viewer shows the cited page."""
     parts = []
     if answer.standalone_question and answer.standalone_question != answer.question:
         parts.append(f'<p class="sourced-understood">Understood as: <q>{escape(answer.standalone_question)}</q></p>')
     if answer.citations:
-        parts += [citation_html(c, document_text(c.source), total_articles) for c in answer.citations]
+        for c in answer.citations:
+            pages = document_pages(c.source) if document_pages and c.page else ()
+            parts.append(citation_html(c, document_text(c.source), total_articles, pages))
     elif answer.related:
         parts.append('<p class="sourced-hint">Passages closest to the question; none of them answers it.</p>')
         parts.append(related_html(answer.related))
@@ -241,3 +308,58 @@ def ingest_report_html(report) -> str:
         f"{added} article(s) now searchable. " if added else ""
     ) + f"The store holds {report.total_documents} articles, {report.total_chunks} chunks."
     return f'<div class="sourced-ingest"><ul>{"".join(lines)}</ul><p>{escape(summary)}</p></div>'
+
+
+# -- issue 15: the evidence table under an answer, and the Markdown export --------------------
+
+
+def evidence_table_html(answer: Answer) -> str:
+    """Each claim of the answer, its quote, article and date, and who supports or contradicts it."""
+    rows = getattr(answer, "evidence_table", None) or []
+    if not answer.answerable or not rows:
+        return ""
+    body = "".join(
+        f'<tr><td><span class="sourced-cite">[{r.citation}]</span></td><td>{escape(r.claim)}</td>'
+        f"<td><q>{escape(r.quote)}</q></td><td>{escape(r.title or r.source)}<br>"
+        f'<span class="sourced-file">{escape(r.source)}</span></td><td>{escape(r.published or "")}</td>'
+        f"<td>{escape(', '.join(r.supports)) or '—'}</td><td>{escape(', '.join(r.contradicts)) or '—'}</td></tr>"
+        for r in rows
+    )
+    return (
+        '<details class="sourced-evidence"><summary>Evidence table</summary><table>'
+        "<thead><tr><th></th><th>Claim</th><th>Quote</th><th>Article</th><th>Date</th>"
+        "<th>Also reported by</th><th>Contradicted by</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></details>"
+    )
+
+
+def markdown_export(answer: Answer, total_articles: int | None = None) -> str:
+    """The answer as Markdown (answer, quotes, evidence, sources): see `ui.markdown`."""
+    from .markdown import answer_markdown
+
+    return answer_markdown(answer, total_articles)
+
+
+class MarkdownExports:
+    """The Markdown export of recent answers, keyed by (question, answer text) as the session's
+    conversation state holds them, so the export box can show the session's last answer."""
+
+    def __init__(self, size: int = 256) -> None:
+        from collections import OrderedDict
+
+        self._items: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._size = size
+
+    def remember(self, answer: Answer, total_articles: int | None = None) -> None:
+        self._items[(answer.question, answer.text)] = markdown_export(answer, total_articles)
+        self._items.move_to_end((answer.question, answer.text))
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def last(self, turns: Sequence[dict] | None) -> str:
+        """The export of the last answer in this conversation ('' if none is known)."""
+        turns = list(turns or [])
+        for i in range(len(turns) - 1, 0, -1):
+            if turns[i].get("role") == "assistant" and turns[i - 1].get("role") == "user":
+                return self._items.get((turns[i - 1].get("content", ""), turns[i].get("content", "")), "")
+        return ""

@@ -30,7 +30,8 @@ def _store_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--embedder",
         metavar="NAME",
-        help="embedder for a new collection: all-MiniLM-L6-v2 (default), hash, or a model folder",
+        help="embedder for a new collection: all-MiniLM-L6-v2-int8 (default), all-MiniLM-L6-v2 (fp32), hash, "
+        "or a model folder; an existing collection keeps its own",
     )
 
 
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     p.add_argument("--history", metavar="FILE", help="JSON file with the conversation so far: [{role, content}, ...]")
     p.add_argument("--no-stream", action="store_true", help="print the answer only when it is complete")
+    p.add_argument("--markdown", action="store_true", help="print the answer, quotes and sources as Markdown")
     _answer_flags(p)
     _store_flags(p)
     p.set_defaults(func=cmd_ask)
@@ -74,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (Gradio auth); needed before "
                    "exposing the chat beyond this machine")
+    p.add_argument("--examples", metavar="FILE", help="example questions, one per line (default: questions "
+                   "about the store's own articles)")
     _answer_flags(p)
     _store_flags(p)
     p.set_defaults(func=cmd_chat)
@@ -85,12 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", nargs=2, metavar=("A.jsonl", "B.jsonl"), help="compare two results files")
     p.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 if answer accuracy is below X (0-1)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    p.add_argument("--split", choices=["dev", "test"], help='only the questions whose "split" is this')
     _answer_flags(p, generator_list=True)
     _store_flags(p)
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("model", help="prepare or inspect the bundled local language model")
-    p.add_argument("--prepare", action="store_true", help="join the model file from its packages and load it once")
+    p = sub.add_parser("model", help="prepare the int8 embedder and the bundled local language model")
+    p.add_argument("--prepare", action="store_true", help="build the int8 embedder if needed, join the model file "
+                   "from its packages and load it once")
+    p.add_argument("--embedder-only", action="store_true", help="only build (or verify) the int8 embedder")
     p.add_argument("--cache", metavar="DIR", dest="model_cache", help="where the joined model file lives")
     p.set_defaults(func=cmd_model)
 
@@ -176,6 +183,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
             pass
         print(json.dumps(stream.answer.to_dict(), indent=2, ensure_ascii=False))
         return EXIT_OK
+    if getattr(args, "markdown", False):  # issue 15: an export to paste into a note
+        from .markdown import answer_markdown
+
+        for _ in stream:
+            pass
+        print(answer_markdown(stream.answer, _total_articles(assistant)), end="")
+        return EXIT_OK
     live = sys.stdout.isatty() and not args.no_stream and stream.draft.generator != assistant.generator.name
     if live:
         for token in stream:
@@ -186,8 +200,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
             pass
     from .format import answer_as_text
 
-    print(answer_as_text(stream.answer, with_text=not live))
+    print(answer_as_text(stream.answer, with_text=not live, total_articles=_total_articles(assistant)))
     return EXIT_OK
+
+
+def _total_articles(assistant) -> int | None:
+    """The store's article count, for "reported by 2 of 3 articles" (only decoration: never fails)."""
+    try:
+        return len(assistant.documents())
+    except Exception:
+        return None
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -200,7 +222,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print("error: --auth must look like USER:PASSWORD", file=sys.stderr)
             return EXIT_USAGE
         auth = (user, password)
-    launch(_config(args), host=args.host, port=args.port, auth=auth)
+    examples = None
+    if args.examples:
+        try:
+            examples = [q.strip() for q in Path(args.examples).read_text(encoding="utf-8").splitlines() if q.strip()]
+        except OSError as e:
+            print(f"error: cannot read --examples {args.examples}: {e.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+    launch(_config(args), host=args.host, port=args.port, auth=auth, examples=examples)
     return EXIT_OK
 
 
@@ -215,6 +244,13 @@ def cmd_model(args: argparse.Namespace) -> int:
     from qa.generators import local_model_installed
 
     config = _config(args)
+    if args.prepare or args.embedder_only:
+        from vectorstore.int8_model import ensure_int8_model
+
+        folder = ensure_int8_model(config.store.model_cache, lambda m: print(m, file=sys.stderr, flush=True))
+        print(f"embedder: {folder} (int8, sha256 checked)")
+        if args.embedder_only:
+            return EXIT_OK
     if not local_model_installed():
         print("The bundled model is not installed. " + models.INSTALL_HINT, file=sys.stderr)
         return EXIT_FAIL
@@ -258,9 +294,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"note:       {status.stale_chunks} chunks left by an interrupted ingest; the next ingest removes them")
     if status.documents:
         width = max(len(d.source) for d in status.documents)
-        print(f"\n{'chunks':>6}  {'published':10}  {'file':{width}}  title")
+        print(f"\n{'chunks':>6}  {'published':10}  {'format':8}  {'file':{width}}  title")
         for d in status.documents:
-            print(f"{d.chunks:>6}  {d.published or '-':10}  {d.source:{width}}  {d.title[:70]}")
+            kind = f"{d.format} {len(d.pages)}p" if d.pages else d.format
+            by = f" (by {d.author})" if d.author else ""
+            print(f"{d.chunks:>6}  {d.published or '-':10}  {kind:8}  {d.source:{width}}  {d.title[:70]}{by}")
     return EXIT_OK
 
 

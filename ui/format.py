@@ -10,7 +10,7 @@ import textwrap
 from qa.types import Answer
 
 
-def answer_as_text(answer: Answer, with_text: bool = True, width: int = 100) -> str:
+def answer_as_text(answer: Answer, with_text: bool = True, width: int = 100, total_articles: int | None = None) -> str:
     """The answer, then its numbered sources (title, file, quote), conflicts and notices."""
     lines: list[str] = []
     if with_text:
@@ -23,9 +23,14 @@ def answer_as_text(answer: Answer, with_text: bool = True, width: int = 100) -> 
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
-            also = f"  (also in: {', '.join(loc.source for loc in c.also_in)})" if c.also_in else ""
+            also = ""
+            if c.also_in:  # issue 15: "reported by 2 of 3 articles", copies counted once
+                from .markdown import reported_by
+
+                also = f"  (also in: {', '.join(loc.source for loc in c.also_in)}; {reported_by(c, total_articles)})"
             date = f", {c.published}" if c.published else ""
-            lines.append(f"[{c.n}] {c.title} — {c.source}{date}{also}")
+            page = f", p. {c.page}" if c.page else ""
+            lines.append(f"[{c.n}] {c.title} — {c.source}{page}{date}{also}")
             lines.append(textwrap.indent(textwrap.fill(f"“{c.quote}”", width - 4), "    "))
     elif answer.related:
         lines.append("\nRelated passages (not an answer):")

@@ -5,7 +5,7 @@ It knows nothing of questions or answers. Modules, one concept each:
 - `documents`: files and folders -> `Document`s (text, title, published date), or a clear error
 - `chunking`:  sentence spans and chunks with exact character offsets
 - `embedding`: the MiniLM embedder (once per process) and a hashing one for tests
-- `store`:     the Chroma collections, the write lock, commit-by-record and sweeping
+- `store/`:    the Chroma collections, the write lock, commit-by-record and sweeping (a package)
 - `ingest`:    the idempotent ingest that ties them together
 - `config`, `types`, `errors`: settings, dataclasses and user-facing exceptions
 

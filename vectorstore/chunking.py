@@ -2,7 +2,7 @@
 
 Sentences come from NLTK's Punkt model (the copy llama-index ships, so nothing is
 downloaded), applied line by line: in these articles a line break always ends a unit (a
-byline, a heading, a paragraph), and Punkt alone would glue "Matthew Miller" to the next
+byline, a heading, a paragraph), and Punkt alone would glue "Ana Vel" to the next
 paragraph. Punkt's `span_tokenize` gives offsets into the text, so every sentence, and every
 chunk built from whole sentences, satisfies `text[start:end] == chunk.text` by construction.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 from functools import cache
 
 from .config import ChunkingConfig
@@ -30,8 +31,18 @@ Span = tuple[int, int]
 
 @cache
 def _punkt():
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
+    # `import nltk` runs nltk's __init__, which imports scipy.stats and scikit-learn for features Punkt never
+    # uses (seconds of a cold `sourced ask`). A None entry in sys.modules makes those imports fail fast,
+    # which nltk tolerates; the entries are removed at once, so anyone may import them later.
+    blocked = [name for name in ("scipy.stats", "sklearn") if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(blocked))
+    try:
+        import nltk
+        from nltk.tokenize.punkt import PunktTokenizer
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
     spec = importlib.util.find_spec("llama_index.core")
     if spec and spec.submodule_search_locations:

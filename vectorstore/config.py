@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .int8_model import MINILM, MINILM_INT8
+
 DEFAULT_STORE = Path(".sourced/store")
 DEFAULT_COLLECTION = "articles"
-DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+# New collections: int8 MiniLM (ONNX Runtime), as good for retrieval as fp32 and faster (docs/BENCHMARKS.md).
+# A collection keeps the embedder that built it; fp32 stays available as --embedder all-MiniLM-L6-v2.
+DEFAULT_EMBEDDER = MINILM_INT8
+FP32_EMBEDDER = MINILM
 DEFAULT_MAX_FILE_MB = 20.0
 
 
@@ -44,6 +49,7 @@ class StoreConfig:
     collection: str = DEFAULT_COLLECTION
     chroma_url: str | None = None
     embedder: str | None = None  # None: the collection's own, or DEFAULT_EMBEDDER for a new one
+    model_cache: Path | None = None  # where the int8 embedder is built; None: ~/.cache/sourced/models
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
 
@@ -68,4 +74,5 @@ class StoreConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["store"] = str(self.store)
+        d["model_cache"] = str(self.model_cache) if self.model_cache else None
         return d

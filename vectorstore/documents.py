@@ -1,11 +1,15 @@
 """Loading articles from disk: files or folders in, `Document`s (or one clear error each) out.
 
 Reading is strict about what it accepts, because everything downstream cites exact offsets
-into `Document.text`: a file must be text (no NUL bytes, few control characters), non-empty,
-under the size limit, and decodable (UTF-8, then a Windows-1252/Latin-1 fallback, which can
-decode any byte string, so the control-character check is what catches binaries there).
-HTML is reduced to its visible text with the standard library's parser; offsets then refer to
-that text, which the store keeps alongside the chunks.
+into `Document.text`. Text files (.txt, .md) must be text (no NUL bytes, few control
+characters), non-empty, under the size limit, and decodable (UTF-8, then a Windows-1252/Latin-1
+fallback, which can decode any byte string, so the control-character check is what catches
+binaries there). PDF, Word and web pages go through `vectorstore.formats`: the text they yield
+(PDF text layer, DOCX paragraphs and tables, the article body of a page) is what offsets refer
+to, and the store keeps it alongside the chunks. Title, author and date come from the file's
+own metadata where it has any, else from the general text rules below (`find_title`,
+`find_author`, `find_published`); a file's creation time (PDF, DOCX) is only the last resort
+for the date, after a date the article's head states, since it says when the file was made.
 """
 
 from __future__ import annotations
@@ -18,9 +22,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import LoadError
+from .formats import Extracted
 from .types import Document
+from .types import page_of as _page_of
 
-SUPPORTED = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+SUPPORTED = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
 TITLE_MAX = 120
 
 
@@ -90,21 +104,42 @@ def load_document(path: str | Path, max_bytes: int = 20 * 1024 * 1024) -> Docume
         raise LoadError(str(p), "is a folder, not a file") from None
     except PermissionError:
         raise LoadError(str(p), "permission denied") from None
-    text, encoding = decode(data, str(p))
-    title = ""
-    if fmt == "html":
-        text, title = html_to_text(text)
+    name = str(p)
+    if fmt == "pdf":
+        from .formats.pdf import read_pdf
+
+        got, encoding = read_pdf(data, name, max_bytes), ""
+    elif fmt == "docx":
+        from .formats.docx import read_docx
+
+        got, encoding = read_docx(data, name, max_bytes, max_bytes), ""
+    else:
+        text, encoding = decode(data, name)
+        if fmt == "html":
+            from .formats.web import read_html
+
+            got = read_html(text, name, max_bytes)
+        else:
+            got = Extracted(text)
+    text = got.text
     if not text.strip():
-        raise LoadError(str(p), "empty file (no text)")
+        raise LoadError(name, "empty file (no text)")
     return Document(
         source=p.name,
         path=str(p.resolve()),
         text=text,
-        title=title or find_title(text, fmt) or p.name,
-        published=find_published(text),
+        title=shorten(got.title) or find_title(text, fmt) or p.name,
+        published=got.published or find_published(text) or got.created,
         format=fmt,
         encoding=encoding,
+        author=got.author or find_author(text),
+        pages=got.pages,
     )
+
+
+def page_of(pages: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The 1-based page of character `offset` given the pages' start offsets (None when unpaged)."""
+    return _page_of(pages, offset)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -128,6 +163,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     raise LoadError(name, "cannot decode as UTF-8 or Latin-1")  # unreachable: latin-1 decodes anything
 
 
+# The standard-library visible-text dump that read HTML before trafilatura; kept as the baseline
+# that bench/compare_extractors.py measures trafilatura against (it lets page furniture through).
 class _TextExtractor(HTMLParser):
     """Visible text of an HTML page: no script/style, block elements become line breaks."""
 
@@ -196,19 +233,71 @@ def html_to_text(markup: str) -> tuple[str, str]:
     return text, html.unescape(" ".join("".join(parser.title).split()))
 
 
-def find_title(text: str, fmt: str) -> str:
-    """First non-empty line (a Markdown heading's text), shortened to TITLE_MAX characters."""
+_STAMP = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}\s*", re.I)  # a leading "date 2023-09-12" stamp
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|der|da|del|la|le|al|bin|ibn)){0,4}"
+_BYLINE = re.compile(rf"^\s*(?:[Ww]ritten\s+)?[Bb][Yy]:?\s+({_NAME})(?=\s*(?:$|[•|·,;–—(-]|\d|and\b|[Ii]n\b))")
+_AUTHOR_LINE = re.compile(rf"^\s*(?:[Aa]uthor|[Ww]riter|[Rr]eporter)s?\s*:\s*({_NAME})")
+_DATELINE = re.compile(r"(?i)^\s*(?:published|posted|updated|date)\b\s*:?")
+# Photo captions and credits sit above the text in saved articles; they are not headlines.
+_CAPTION = re.compile(
+    r"(?i)^\s*(?:image|photo|picture|photograph|caption|file photo)s?\s*(?:of\b|:)|\b(?:credit|photo)s?\s*:|©"
+)
+_SENTENCE = re.compile(r"[.!?](?=[\"”’')\]]*(?:\s+[\"“‘'(\[]?[A-Z0-9]|\s*$))")
+HEADLINE_WORDS = 20
+HEAD_LINES = 8  # title, author and date are looked for in the first lines only
+
+
+def _head(text: str, fmt: str) -> list[str]:
+    out = []
     for line in text.splitlines():
         line = line.strip()
         if fmt == "md":
             line = line.lstrip("#").strip()
-        # A leading "date 2023-09-12" stamp is metadata, not title.
-        line = re.sub(r"^date\s+\d{4}-\d{2}-\d{2}\s*", "", line).strip()
+        line = _STAMP.sub("", line).strip()
         if line:
-            if len(line) > TITLE_MAX:
-                line = line[:TITLE_MAX].rsplit(" ", 1)[0] + "…"
-            return line
-    return ""
+            out.append(line)
+            if len(out) == HEAD_LINES:
+                break
+    return out
+
+
+def is_byline(line: str) -> bool:
+    return bool(_BYLINE.match(line) or _AUTHOR_LINE.match(line))
+
+
+def find_title(text: str, fmt: str) -> str:
+    """The headline: the first line near the top that is not a byline, a dateline or a photo
+    caption. A headline-like line (no closing full stop, at most HEADLINE_WORDS words) is taken
+    whole; a paragraph gives its first sentence. Shortened to TITLE_MAX characters."""
+    head = _head(text, fmt)
+    candidates = [
+        line for line in head if not (is_byline(line) or _CAPTION.search(line) or _DATELINE.match(line))
+    ] or head
+    if not candidates:
+        return ""
+    line = candidates[0]
+    if line.endswith((".", "!", "?")) or len(line.split()) > HEADLINE_WORDS:
+        for m in _SENTENCE.finditer(line):
+            if len(line[: m.end()].split()) >= 4:  # "Mr." or "U.S." do not end a headline
+                line = line[: m.end()]
+                break
+    return shorten(line)
+
+
+def shorten(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX].rsplit(" ", 1)[0] + "…"
+    return title
+
+
+def find_author(text: str) -> str | None:
+    """The name in a byline near the top ("By Jane Doe • 12 March 2021", "Author: Jane Doe")."""
+    for line in _head(text, "md"):
+        m = _BYLINE.match(line) or _AUTHOR_LINE.match(line)
+        if m:
+            return m.group(1).strip()
+    return None
 
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -218,7 +307,7 @@ _MONTH_RE = "(" + "|".join(_MONTHS) + ")"
 _PUBLISHED_PATTERNS = [
     # "date 2023-09-12", "Published: 2023-09-12", "Date: 2023-09-12"
     (re.compile(r"(?im)^\s*(?:date|published|posted|updated)\s*:?\s*(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    # "Published: 12 September 2023", "By Chris King • 12 September 2023"
+    # "Published: 12 September 2023", "By Jane Doe • 12 March 2021"
     (
         re.compile(
             rf"(?im)^\s*(?:published|posted|date|by\b[^\n]*?[•|·-])\s*:?\s*(\d{{1,2}})\s+{_MONTH_RE}\s+(\d{{4}})"

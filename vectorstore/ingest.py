@@ -210,7 +210,9 @@ def _prepare(
     doc_hash = doc.content_hash
     version = document_version(doc_hash, config.chunking, embedder)
     previous = records.get(doc.source)
-    if previous is not None and previous.version == version:
+    # Same text but a new title/author/date/pages (a newer reader) falls through: the record is
+    # rewritten and every vector is reused by chunk hash, so nothing is re-embedded.
+    if previous is not None and previous.version == version and _metadata(previous) == _metadata(doc):
         return FileOutcome(str(path), doc.source, UNCHANGED, chunks=previous.chunks)
     twin = by_hash.get(doc_hash)
     if twin is not None and twin != doc.source:
@@ -242,7 +244,8 @@ class _Vectors:
             known.update(self.store.embeddings_by_chunk_hash([h for h in texts if h not in known]))
         todo = [h for h in texts if h not in known]
         if todo:
-            model = self.embedder = self.embedder or load_embedder(self.store.embedder_name)
+            store = self.store
+            model = self.embedder = self.embedder or load_embedder(store.embedder_name, store.config.model_cache)
             new: list[list[float]] = []
             for i in range(0, len(todo), BATCH_SIZE):
                 new += model.get_text_embedding_batch([texts[h] for h in todo[i : i + BATCH_SIZE]])
@@ -274,6 +277,10 @@ class _ChunkProgress:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def _metadata(d: Document | DocumentRecord) -> tuple:
+    return (d.title, d.author, d.published, d.format, tuple(d.pages))
 
 
 def _hint(err: LoadError) -> str:

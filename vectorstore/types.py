@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 
@@ -15,8 +17,10 @@ def content_hash(text: str) -> str:
 class Document:
     """An article as read from disk.
 
-    `text` is what offsets refer to: the decoded file for .txt/.md, the visible text for
-    .html. `source` (the file name) is the document's identity within a collection.
+    `text` is what offsets refer to: the decoded file for .txt/.md, the article body for
+    .html, the text layer for .pdf, the paragraphs and tables for .docx. `source` (the file
+    name) is the document's identity within a collection. `pages` holds the offset in `text`
+    where each page starts (empty for unpaged formats); `page_of` maps an offset to its page.
     """
 
     source: str
@@ -26,13 +30,25 @@ class Document:
     published: str | None
     format: str
     encoding: str = "utf-8"
+    author: str | None = None
+    pages: tuple[int, ...] = ()
 
     @property
     def content_hash(self) -> str:
         return content_hash(self.text)
 
+    def page_of(self, offset: int) -> int | None:
+        return page_of(self.pages, offset)
+
     def to_dict(self) -> dict:
-        return asdict(self) | {"content_hash": self.content_hash}
+        return asdict(self) | {"content_hash": self.content_hash, "pages": list(self.pages)}
+
+
+def page_of(pages: Sequence[int], offset: int) -> int | None:
+    """The 1-based page holding character `offset`, given each page's start offset; None if unpaged."""
+    if not pages:
+        return None
+    return max(1, bisect_right(pages, offset))
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,12 @@ class DocumentRecord:
     chars: int
     format: str
     ingested_at: str
+    author: str | None = None
+    pages: tuple[int, ...] = ()
+
+    def page_of(self, offset: int) -> int | None:
+        return page_of(self.pages, offset)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # `pages`: how many (None when unpaged); `page_starts`: where each starts in the text
+        return asdict(self) | {"pages": len(self.pages) or None, "page_starts": list(self.pages)}

@@ -7,8 +7,10 @@ and the bytes (or the temporary file its web framework wrote), and gets back a p
 * only its last component counts (`../../x.txt`, `/etc/x.txt` and `..\\..\\x.txt` all become
   `x.txt`), control and formatting characters (NUL, bidi overrides, zero-width) are dropped,
   leading dots too (no hidden files, no `..`), and the name is cut to `NAME_MAX_CHARS`;
-* its suffix must be one the loader reads (`vectorstore.documents.SUPPORTED`), and the content
-  must decode as text (the loader's own check), so a binary renamed `.txt` is refused here;
+* its suffix must be one the loader reads (`vectorstore.documents.SUPPORTED`: .txt .md .html
+  .pdf .docx), and the content must match it: text files must decode as text (the loader's own
+  check), so a binary renamed `.txt` is refused here; a `.pdf` must start like a PDF and a
+  `.docx` like a zip (their full checks, encryption and zip bombs included, run at ingest);
 * more than `max_bytes` is refused without reading past the limit;
 * an existing file is never replaced and never written through (a symlink planted under the
   name is left alone): the file is created with a hard link from a private temporary file,
@@ -80,7 +82,7 @@ def save_upload(
     content = _read_limited(data, max_bytes, label)
     if not content.strip():
         raise LoadError(label, "empty file (no text)")
-    decode(content, label)  # a binary file renamed .txt stops here
+    _check_content(content, clean.rsplit(".", 1)[1].lower(), label)
     target_dir = Path(folder)
     target_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(content).hexdigest()
@@ -110,6 +112,20 @@ def save_upload(
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+# What the first bytes of a binary format must be (the PDF header may follow a little junk).
+_MAGIC = {"pdf": (b"%PDF-", 1024), "docx": (b"PK\x03\x04", 0)}
+
+
+def _check_content(content: bytes, suffix: str, label: str) -> None:
+    fmt = SUPPORTED.get(f".{suffix}")
+    if fmt in _MAGIC:
+        magic, slack = _MAGIC[fmt]
+        if content.find(magic, 0, slack + len(magic)) < 0:
+            raise LoadError(label, f"not a {suffix.upper()} file (its content does not start like one)")
+        return
+    decode(content, label)  # a binary file renamed .txt stops here
 
 
 def _read_limited(data: bytes | str | os.PathLike, max_bytes: int, label: str) -> bytes:

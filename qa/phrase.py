@@ -1,0 +1,179 @@
+"""The short answer phrase inside an evidence sentence: what a direct answer opens with.
+
+"When did the bridge open?" over "The bridge, built by Ana Vel, opened on 4 May 1932 after two
+years of work." opens with "4 May 1932", not the whole sentence. The phrase is cut from the
+sentence verbatim (so the citation check sees exactly the cited words), by the kind of value the
+question asks for (`qa.question`): a date or year for "when", a duration for "how long", a
+count or amount for "how many/much", a capitalised name for "who", a capitalised place after a
+preposition for "where". Of the candidates that the question does not already contain, the one
+nearest to the question's own words in the sentence wins ("opened" is next to the date, not to
+"two years"). For "who" questions every name in a list is kept: "A, B and C".
+
+No phrase is returned for other questions ("what", "why", "how"), or when the sentence holds
+no candidate: the answer then opens with the sentence itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .claims import attached
+from .question import DURATION, NUMBER, PERSON, PLACE, TIME, QuestionInfo
+from .text import STOPWORDS, fold, stem, words
+from .values import MONTHS, WEEKDAY, WEEKDAYS, YEAR, date_spans, quantities
+
+_DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
+_YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
+_DECADE = re.compile(r"\b(?:early |mid-|mid |late )?(1[5-9]\d0|20\d0)s\b")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.I)
+_DURATION = re.compile(
+    r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|a|an)"
+    r"[- ](?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b",
+    re.I,
+)
+_CAPS = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:(?:of|de|van|von|da|del|der|la|le|bin|al|the)\s+)?[A-Z][\w’'.-]*)*")
+_PLACE_PREP = re.compile(r"\b(?:in|at|near|from|to|into|outside|across|on)\s+(?:the\s+)?$", re.I)
+# Capitalised words that open sentences (English stopwords): not names on their own.
+_FUNCTION = STOPWORDS
+
+
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS)
+# English head nouns of organisations and places: a capitalised name ending in one is not a person.
+ORGANISATION_WORDS = frozenset(
+    [
+     "party", "agency", "ministry", "department", "council", "committee", "commission", "company", "corporation",
+     "group", "bank", "university", "college", "school", "institute", "institution", "center", "centre",
+     "foundation", "association", "union", "league", "church", "army", "navy", "force", "forces", "police",
+     "government", "administration", "office", "bureau", "service", "news", "times", "post", "network",
+     "station", "forum", "club", "court", "parliament", "assembly", "senate", "congress", "board", "authority",
+     "city", "county", "state", "states", "republic", "kingdom", "province", "region", "river", "sea", "ocean",
+     "lake", "mountain", "island", "street", "road", "square", "hall", "museum", "hospital", "airport", "port",
+    ]
+)
+
+
+def _spans_time(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for a, b in date_spans(text):
+        left = _DATE_EXTEND_LEFT.search(text[:a])
+        if left and left.group(0).strip():
+            grown = text[left.start() : a]
+            lead = re.match(r"(?:(?:on|by)\s+)", grown, re.I)
+            a = left.start() + (lead.end() if lead else 0)
+        year = _YEAR_AFTER.match(text[b:])
+        if year:
+            b += year.end()
+        spans.append((a, b))
+    covered = lambda i: any(a <= i < b for a, b in spans)  # noqa: E731 - a tiny local predicate
+    for pattern in (_DECADE, YEAR, _CLOCK, WEEKDAY):
+        spans += [m.span() for m in pattern.finditer(text) if not covered(m.start())]
+    return spans
+
+
+def _spans_names(text: str, place: bool = False) -> list[tuple[int, int]]:
+    spans = []
+    for m in _CAPS.finditer(text):
+        a, b = m.span()
+        tokens = m.group(0).split()
+        # trim function words at the edges ("The", "In" opening a sentence)
+        while tokens and tokens[0].lower().strip(".,") in _FUNCTION:
+            a += len(tokens[0]) + 1
+            tokens = tokens[1:]
+        if not tokens:
+            continue
+        b = a + len(" ".join(tokens))
+        phrase = text[a:b].rstrip(".")
+        b = a + len(phrase)
+        if all(w in _FUNCTION or w in _CALENDAR for w in words(phrase)) or date_spans(phrase):
+            continue
+        if place and not _PLACE_PREP.search(text[:a]):
+            continue
+        if not place and a == 0 and len(tokens) == 1:
+            continue  # a lone capitalised word opening the sentence is usually not a name
+        if not place and (words(phrase)[-1] in ORGANISATION_WORDS or phrase.isupper()):
+            continue  # "the Harbour Workers Union", "NASA": an organisation, not whom
+        spans.append((a, b))
+    return spans
+
+
+def _spans(kind: str, text: str, info: QuestionInfo) -> list[tuple[int, int]]:
+    if kind == TIME:
+        return _spans_time(text)
+    if kind == DURATION:
+        return [m.span() for m in _DURATION.finditer(text)]
+    if kind == NUMBER:
+        found = [(q.start, q.end) for q in quantities(text)]
+        if info.counted:
+            counted = [
+                (q.start, q.end) for q in quantities(text) if any(stem(w) == info.counted for w in q.after[:3])
+            ]
+            found = counted or found
+        return found
+    if kind == PERSON:
+        return _spans_names(text)
+    if kind == PLACE:
+        return _spans_names(text, place=True)
+    return []
+
+
+def _new(span_text: str, question_words: set[str]) -> bool:
+    """Does the span say something the question does not already say?"""
+    ws = [w for w in words(span_text) if w not in _FUNCTION]
+    return bool(ws) and any(stem(w) not in question_words and w not in question_words for w in ws)
+
+
+def answer_phrase(info: QuestionInfo, sentence: str) -> str | None:
+    """The verbatim phrase of `sentence` that answers `info`'s question, or None."""
+    spans = _spans(info.kind, sentence, info)
+    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
+    spans = [(a, b) for a, b in spans if _new(sentence[a:b], qwords)]
+    if not spans:
+        return None
+    if info.kind == PERSON and len(spans) > 1:
+        names = [sentence[a:b] for a, b in sorted(spans)][:4]
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    anchors = [m.start() for m in re.finditer(r"[^\W_]+", sentence) if stem(fold(m.group(0))) in info.term_set]
+    if not anchors:
+        a, b = spans[0]
+        return sentence[a:b]
+    a, b = min(spans, key=lambda s: min(abs(s[0] - x) for x in anchors))
+    return sentence[a:b]
+
+
+def has_value(info: QuestionInfo, phrase: str) -> bool:
+    """Does a phrase (a model's answer) hold a value of the kind the question asks for?"""
+    return bool(_spans(info.kind, phrase, info)) or (info.kind == PERSON and bool(_spans_names(" " + phrase)))
+
+
+_WH_OPENING = re.compile(
+    r"^\s*(?:in|on|at|by|since|for|from|to)?\s*(?:when|where|who|whom|whose|which|what|how)\b"
+    r"(?:\s+(?:year|years|date|day|month|time|period|many|much|long|far|old|often|percentage|proportion|number|"
+    r"amount|share)\b)?(?:\s+of)?",
+    re.I,
+)
+
+
+_AUXILIARY = re.compile(
+    r"^(?:will|would|shall|should|did|does|do|is|are|was|were|has|have|had|can|could|may|might|must)\s+", re.I
+)
+
+
+def statement(question: str, phrase: str) -> str:
+    """A rough declarative of a question with its answer phrase, for the claim check:
+    "When did the bridge open?" + "4 May 1932" -> "the bridge open 4 May 1932"."""
+    body = _WH_OPENING.sub("", question.strip()).strip().rstrip("?").strip()
+    body = _AUXILIARY.sub("", body)  # "did the bridge open" -> "the bridge open": the subject first
+    return f"{body} {phrase}" if body else phrase
+
+
+VALUED = (TIME, NUMBER, DURATION)  # kinds whose values the claim check parses reliably
+
+
+def attached_phrase(info: QuestionInfo, sentence: str) -> str | None:
+    """The answer phrase of `sentence`, if the sentence attaches it to what the question asks about:
+    "When will the summit open?" is not answered by the 2019 of "the summit follows their previous
+    talks in 2019". For kinds other than dates and numbers the phrase is returned unchecked."""
+    phrase = answer_phrase(info, sentence)
+    if phrase is None or info.kind not in VALUED:
+        return phrase
+    return phrase if attached(statement(info.original or info.text, phrase), sentence) else None

@@ -1,0 +1,138 @@
+"""Unit tests of the general answering pieces, on made-up text: answer phrases, the model's phrase
+check, follow-up readings, the scorer's features and its weights file."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from qa.answerability import WEIGHTS_FILE, ScorerWeights
+from qa.evidence import Evidence, Quote
+from qa.extractive import REFUSAL, compose, read_phrase
+from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
+from qa.generate import Draft
+from qa.phrase import answer_phrase
+from qa.question import analyze
+from qa.retrieval import LexicalStats
+from qa.rewrite import candidates, exchanges
+from qa.text import content_terms
+
+BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of work."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "phrase"),
+    [
+        ("When did the bridge open?", BRIDGE, "4 May 1932"),
+        ("Who built the bridge?", BRIDGE, "Ana Vel"),
+        ("How long did the work take?", BRIDGE, "two years"),
+        ("Who went with the mayor?", "The delegation includes Tomas Brin, the finance chief, and Lia Oto.",
+         "Tomas Brin and Lia Oto"),
+        ("How many people died?", "At least 12 people died and 40 were hurt in the flood.", "At least 12 people"),
+        ("When was the flood?", "The flood struck on Tuesday, September 12, 2023, at dawn.",
+         "Tuesday, September 12, 2023"),
+        ("Where did the ferry dock?", "The ferry docked at Port Velm after a night crossing.", "Port Velm"),
+        ("How much was the takeover worth?", "The takeover was valued at $1.9bn, the company said.", "$1.9bn"),
+    ],
+)
+def test_answer_phrase(question: str, sentence: str, phrase: str):
+    found = answer_phrase(analyze(question), sentence)
+    assert found == phrase
+    # verbatim (each name of a list), so the citation check sees the cited words
+    assert all(part in sentence for part in found.split(" and "))
+
+
+def test_no_phrase_for_open_questions_or_values_the_question_already_has():
+    assert answer_phrase(analyze("Why did the bridge close?"), BRIDGE) is None
+    assert answer_phrase(analyze("Who is Ana Vel?"), "Ana Vel opened the bridge.") is None
+    assert answer_phrase(analyze("When did it open in 1932?"), "It opened in 1932.") is None
+
+
+def quote(text: str, n: int = 0) -> Quote:
+    return Quote("a.txt", "A", None, n, n + len(text), text, 1.0, 0.8, 1.0, True, 0, 100,
+                 set(content_terms(text)), prob=0.9)
+
+
+def draft(question: str, *texts: str, answerable: bool = True) -> Draft:
+    quotes = [quote(t, 200 * i) for i, t in enumerate(texts)]
+    return Draft(question, question, analyze(question), Evidence(quotes, answerable, "test"))
+
+
+def test_extractive_answer_opens_with_the_phrase_then_at_most_two_quotes():
+    d = draft("When did the bridge open?", BRIDGE, "It was repaired in 1990.", "Traffic doubled later.")
+    text = compose(d)
+    assert text.startswith("4 May 1932 [1]. ")
+    assert text.count("[") == 3  # the phrase and two supporting quotes
+    assert "Traffic doubled" not in text
+    assert compose(draft("When?", BRIDGE, answerable=False)) == REFUSAL
+
+
+def test_model_phrase_is_accepted_only_verbatim_and_of_the_right_kind():
+    d = draft("When did the bridge open?", "It was repaired in 1990.", BRIDGE)
+    assert read_phrase("4 May 1932 [2]", d).startswith("4 May 1932 [2]. " + BRIDGE + " [2]")
+    assert read_phrase("5 May 1932 [2]", d) is None  # not in the sentence it cites
+    assert read_phrase("4 May 1932 [1]", d) is None  # in another sentence than the one cited
+    assert read_phrase("Ana Vel [2]", d) is None  # a name for a "when" question
+    assert read_phrase("4 May 1932 [9]", d) is None  # no such sentence
+    assert read_phrase("The bridge opened in 1932 and was loved by all [2].", d) is None  # free text
+
+
+def test_follow_up_readings_offer_each_recent_exchange():
+    history = [
+        {"role": "user", "content": "Who designed the tower?"},
+        {"role": "assistant", "content": "Ana Vel [1]."},
+        {"role": "user", "content": "Where is the harbour?"},
+        {"role": "assistant", "content": "In Port Velm [2]."},
+    ]
+    assert exchanges(history) == [
+        ("Where is the harbour?", "In Port Velm [2]."),
+        ("Who designed the tower?", "Ana Vel [1]."),
+    ]
+    readings = candidates("When did she die?", history)
+    assert len(readings) == 2
+    assert "Where is the harbour?" in readings[0] and "Ana Vel" in readings[1]
+    assert candidates("When did the tower open to visitors?", history) == ["When did the tower open to visitors?"]
+
+
+def test_ellipsis_takes_its_kind_from_the_context():
+    info = analyze("And in 1990? (following up on: How many visitors came in 1980? — 3,000.)", original="And in 1990?")
+    assert info.kind == "number" and info.original == "And in 1990?"
+    assert "follow" not in info.terms
+
+
+def test_specifics_are_numbers_and_capitalised_words():
+    assert specifics("When did Ana Vel open the Port Velm bridge in 1932?") == ["ana", "vel", "port", "velm", "1932"]
+    assert specifics("when did it open?") == []
+
+
+def test_a_missing_specific_counts_against_a_sentence():
+    stats = LexicalStats(Counter({"bridg": 3, "open": 2, "1932": 1}), 10)
+    doc = ({"bridg", "open", "1932"}, {"bridg", "open", "1932", "the"})
+    builder = FeatureBuilder(stats, lambda source: doc)
+    good = Candidate("The bridge opened in 1932.", "a.txt", 0.7, 0.6, {"bridg", "open", "1932"},
+                     "The bridge opened in 1932.")
+    x = builder.build(analyze("When did the bridge open in 1932?"), [good])
+    y = builder.build(analyze("When did the bridge open in 1990?"), [good])
+    i, j = NAMES.index("spec_missing_context"), NAMES.index("spec_missing_document")
+    assert x[0, i] == 0.0 and y[0, i] == 1.0 and y[0, j] == 1.0
+
+
+def test_the_shipped_weights_match_the_features_and_rank_a_better_sentence_higher():
+    w = ScorerWeights.load()
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert data["trained_on"]["data"].startswith("SQuAD") and 0 < w.threshold < 1
+    stats = LexicalStats(Counter({"bridg": 3, "open": 2, "1932": 1, "ferri": 4}), 50)
+    builder = FeatureBuilder(stats, lambda source: ({"bridg", "open", "1932", "ferri"}, {"bridg", "open", "1932"}))
+    info = analyze("When did the bridge open?")
+    right = Candidate(BRIDGE, "a.txt", 0.75, 0.6, set(content_terms(BRIDGE)), BRIDGE)
+    wrong = Candidate("The ferry sank.", "a.txt", 0.2, 0.6, {"ferri", "sank"}, "The ferry sank.")
+    x = builder.build(info, [right, wrong])
+    p = w.sentence(x)
+    assert p[0] > p[1] and np.all((p > 0) & (p < 1))
+    # a question whose best sentence has no date at all is less likely answered than one whose has
+    answered = w.question(question_features(x, p))[0]
+    x2 = builder.build(info, [wrong])
+    assert w.question(question_features(x2, w.sentence(x2)))[0] < answered

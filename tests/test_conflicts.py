@@ -1,0 +1,180 @@
+"""qa.conflicts and qa.corroboration on made-up quotes: disagreements on any value, agreement
+across wording, copies, the disagreement sentence and the evidence table."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.conflicts import detect, value_type
+from qa.corroboration import announce, corroborate, evidence_table, is_copy, mark_copies, with_announcement
+from qa.evidence import Quote
+from qa.question import analyze
+from qa.text import content_terms
+from qa.types import Answer, Citation, Conflict, ConflictSide, Location
+
+
+def quote(source: str, text: str, published: str | None = None, similarity: float = 0.7) -> Quote:
+    return Quote(
+        source, source.upper(), published, 0, len(text), text, similarity, similarity, 0.5, True, 0, len(text),
+        set(content_terms(text)),
+    )  # fmt: skip
+
+
+def sides(question: str, *texts: str) -> list[str]:
+    quotes = [quote(f"{i}.txt", t) for i, t in enumerate(texts)]
+    found = detect(analyze(question), quotes)
+    assert len(found) <= 1
+    return [s.value for s in found[0].sides] if found else []
+
+
+DIED = "How many people died in the flood?"
+
+
+@pytest.mark.parametrize(
+    ("question", "a", "b", "expected"),
+    [
+        (DIED, "The flood killed nine people in the town.", "At least 12 people died in the flood.",
+         ["nine people", "At least 12 people"]),
+        ("How much did the buyer pay for the shipyard?", "The buyer paid 1.5 billion dollars for the shipyard.",
+         "The shipyard was sold to the buyer for $1.9bn.", ["1.5 billion dollars", "$1.9bn"]),
+        ("What percentage of voters backed the plan?", "Some 40% of voters backed the plan.",
+         "The plan was backed by 45 per cent of voters.", ["Some 40%", "45 per cent"]),
+        ("Who leads the investigation into the fire?",
+         "Chief Inspector Anna Berg leads the investigation into the fire.",
+         "The investigation into the fire is led by Detective Mark Ostby.",
+         ["Chief Inspector Anna Berg", "Detective Mark Ostby"]),
+        ("Where did the plane land?", "The plane landed in Tarsk after the storm.",
+         "The plane landed at Velmor airport.", ["Tarsk", "Velmor"]),
+    ],
+)  # fmt: skip
+def test_disagreements_on_any_value(question, a, b, expected):
+    assert sides(question, a, b) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "a", "b"),
+    [
+        (DIED, "The flood killed nine people in the town.", "Nine people died in the flood, officials said."),
+        (DIED, "The flood killed at least 9 people in the town.", "9 people died in the flood."),
+        (DIED, "The flood killed nine victims in the town.", "The death toll from the flood stands at 9."),
+        ("How much did the buyer pay for the shipyard?", "The buyer paid $1.5 billion for the shipyard.",
+         "The shipyard went to the buyer for 1.5bn dollars."),
+        ("Who leads the investigation into the fire?",
+         "Chief Inspector Anna Berg leads the investigation into the fire.",
+         "The fire investigation, headed by Berg, goes on."),
+        # different currencies cannot be compared: no conflict is claimed
+        ("How much did the buyer pay for the shipyard?", "The buyer paid $1.5 billion for the shipyard.",
+         "The shipyard went to the buyer for 1.4 billion euros."),
+    ],
+)  # fmt: skip
+def test_values_that_agree_once_normalised_are_no_conflict(question, a, b):
+    assert sides(question, a, b) == []
+
+
+def test_a_figure_for_something_else_is_not_a_side():
+    # "three shelters" does not count homes
+    assert sides("How many homes were damaged?", "About 300 homes were damaged.",
+                 "The council opened three shelters for families whose homes were damaged.") == []  # fmt: skip
+
+
+def test_three_articles_two_sides_and_same_article_is_never_a_side():
+    quotes = [
+        quote("a.txt", "The flood killed nine people in the town."),
+        quote("a.txt", "Twelve people died in the flood, a witness claimed."),
+        quote("b.txt", "At least 12 people died in the flood."),
+        quote("c.txt", "Nine people died in the flood, police said."),
+    ]
+    [found] = detect(analyze(DIED), quotes)
+    assert [s.quote.source for s in found.sides] == ["a.txt", "b.txt"]
+
+
+def test_value_types():
+    assert value_type(analyze("How much did the firm pay?")) == "amount"
+    assert value_type(analyze("What percentage of staff left?")) == "percentage"
+    assert value_type(analyze("How many homes were damaged?")) == "count"
+    assert value_type(analyze("Which company bought the mill?")) == "name"
+    assert value_type(analyze("Why did the bridge close?")) is None
+
+
+def test_corroboration_across_wording():
+    cited = quote("a.txt", "The flood killed nine people in the town.")
+    pool = [
+        cited,
+        quote("b.txt", "Nine people died in the flood, police said."),
+        quote("c.txt", "At least 12 people died in the flood."),
+        quote("d.txt", "The flood killed nine people, a report said.", similarity=0.2),  # off-topic: ignored
+    ]
+    corroborate(analyze(DIED), [cited], pool)
+    assert [loc.source for loc in cited.also_in] == ["b.txt"]
+
+
+def citation(n: int, source: str, published: str | None, also: tuple[str, ...] = ()) -> Citation:
+    return Citation(n, source, source.upper(), f"quote {n}", 0, 7, published=published,
+                    also_in=[Location(s, 0, 1) for s in also])  # fmt: skip
+
+
+def test_announcement_names_both_sides_and_the_later_report():
+    cits = [citation(1, "a.txt", "2024-03-04"), citation(2, "b.txt", "2024-03-05")]
+    conflict = Conflict(
+        "number of deaths", [ConflictSide("9 deaths", 1, ["a.txt"]), ConflictSide("At least 12 deaths", 2, ["b.txt"])]
+    )
+    text = announce([conflict], cits)
+    assert text == ("The articles disagree on the number of deaths: 9 deaths [1], at least 12 deaths [2]; "
+                    "the later report, of 5 March 2024, gives at least 12 deaths [2].")  # fmt: skip
+    # same day: no "later report"
+    same = [citation(1, "a.txt", "2024-03-05"), citation(2, "b.txt", "2024-03-05")]
+    assert "later" not in announce([conflict], same)
+    composed = "The articles disagree on the number of deaths: they give “9 deaths” and “12 deaths”. Q1 [1] Q2 [2]"
+    replaced = with_announcement(composed, [conflict], cits)
+    assert replaced.startswith(text) and replaced.endswith("Q1 [1] Q2 [2]") and replaced.count("disagree") == 1
+    assert with_announcement(replaced, [conflict], cits) == replaced
+
+
+WIRE = ("Heavy rain sent the river over its banks on Sunday night and the water rose fast through the old town. "
+        "The flood killed nine people, the regional council said, and about 300 homes were damaged.")  # fmt: skip
+
+
+def test_copies_count_once():
+    copy = WIRE.replace("Sunday night", "Sunday evening") + " Our reporter adds that schools are shut."
+    other = "Nine people died when the river burst its banks, officials said on Monday after a long night."
+    assert is_copy(WIRE, copy) and not is_copy(WIRE, other)
+    texts = {"a.txt": WIRE, "b.txt": copy, "c.txt": other}
+    c = citation(1, "a.txt", None, ("b.txt", "c.txt"))
+    mark_copies([c], texts.get)
+    assert c.copies == {"b.txt": "a.txt"} and c.reported_by == ["a.txt", "c.txt"]
+
+
+def test_evidence_table_rows():
+    cits = [citation(1, "a.txt", "2024-03-04", ("c.txt",)), citation(2, "b.txt", "2024-03-05")]
+    conflict = Conflict("number", [ConflictSide("nine", 1, ["a.txt", "c.txt"]), ConflictSide("12", 2, ["b.txt"])])
+    answer = Answer("q", "q", "The articles disagree on the number: nine [1], 12 [2]. Nine died. [1] Twelve died. [2]",
+                    True, cits, [conflict])  # fmt: skip
+    rows = evidence_table(answer)
+    assert [(r.citation, r.claim, r.supports, r.contradicts) for r in rows] == [
+        (1, "Nine died.", ["c.txt"], ["b.txt"]),
+        (2, "Twelve died.", [], ["a.txt", "c.txt"]),
+    ]
+    assert answer.to_dict()["evidence_table"] == [] and rows[0].to_dict()["published"] == "2024-03-04"
+
+
+def test_dates_in_other_words_and_a_lone_weekday():
+    info = analyze("On what day did the fishing boat sink?")
+    a = quote("a.txt", "The fishing boat sank on Tuesday, March 4, the coastguard said.")
+    b = quote("b.txt", "The trawler went down on March 5 after taking on water.")
+    [found] = detect(info, [a, b])
+    assert found.topic == "date" and [s.quote.source for s in found.sides] == ["a.txt", "b.txt"]
+    # when it was said ("said on Friday") is not when it happened
+    c = quote("c.txt", "The trawler went down on March 4 after taking on water, the owner said on Friday.")
+    assert detect(info, [a, c]) == []
+
+
+def test_corroboration_from_a_quote_with_two_names():
+    info = analyze("Which airline operated the plane that landed at the airport?")
+    cited = quote("a.txt", "A Cloudline Air plane landed at the airport on Wednesday.")
+    other = quote("b.txt", "Investigators examined a plane flown by Cloudline Air, said Tom Quill.", similarity=0.4)
+    corroborate(info, [cited], [cited, other])
+    assert [loc.source for loc in cited.also_in] == ["b.txt"]
+    rival = quote("c.txt", "Investigators examined a plane operated by Bluewing, said Tom Quill.", similarity=0.4)
+    cited.also_in.clear()
+    corroborate(info, [cited], [cited, rival])
+    assert cited.also_in == []

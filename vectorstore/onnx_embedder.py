@@ -1,0 +1,120 @@
+"""all-MiniLM-L6-v2 in int8 through ONNX Runtime, as a llama-index embedding: no torch at run time.
+
+Why: on a small CPU, embedding is most of an ingest and importing torch is most of a cold `sourced ask`.
+int8 does fewer, cheaper multiply-adds per word piece, and ONNX Runtime plus the `tokenizers` package
+embed a text without importing torch, transformers or sentence-transformers (speed and retrieval quality
+next to fp32: docs/BENCHMARKS.md). The model file is built by `vectorstore.int8_model`.
+
+It computes what sentence-transformers computes for this model: word pieces cut at 256 (its
+max_seq_length), mean pooling under the attention mask, L2 normalisation. Like the fp32 embedder it sorts
+a batch by length, cuts it into micro-batches and runs them as single-threaded session calls, one per
+core at a time (ONNX Runtime releases the GIL while it runs), which beats one multi-threaded call on
+small CPUs.
+
+Compromise: dynamic quantization scales the activations per call, over the whole micro-batch, so a
+text's vector moves slightly with its batch-mates (cosine >= 0.98 to the same text embedded alone;
+fp32 differs only by rounding). Retrieval quality was measured in these batches (docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
+
+from .int8_model import MINILM_INT8, MODEL_FILE, TOKENIZER_FILE
+
+MAX_WORD_PIECES = 256  # MiniLM's max_seq_length in sentence-transformers
+MICRO_BATCH = 16  # texts per session call
+
+
+class OnnxMiniLMEmbedding(BaseEmbedding):
+    """all-MiniLM-L6-v2 int8 through ONNX Runtime, as a llama-index embedding (no torch at run time)."""
+
+    _session: object = PrivateAttr()
+    _tokenizer: object = PrivateAttr()
+    _tokenizer_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _pool: ThreadPoolExecutor | None = PrivateAttr(default=None)
+    _workers: int = PrivateAttr(default=1)
+
+    def __init__(self, folder: Path, workers: int | None = None, **kwargs) -> None:
+        super().__init__(model_name=MINILM_INT8, **kwargs)
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # parallelism comes from several calls at once (module docstring)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(Path(folder) / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(Path(folder) / TOKENIZER_FILE))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_WORD_PIECES)
+        self._tokenizer = tokenizer
+        self._workers = workers or _cores()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxMiniLMEmbedding"
+
+    def _encode(self, ids: list[list[int]]) -> list[list[float]]:
+        import numpy as np
+
+        width = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = x
+            mask[row, : len(x)] = 1
+        (hidden,) = self._session.run(
+            None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+        )
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._tokenizer_lock:  # a tokenizer is not safe to call from two threads at once
+            ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))  # similar lengths share a batch
+        batches = [order[k : k + MICRO_BATCH] for k in range(0, len(order), MICRO_BATCH)]
+
+        def run(batch: list[int]) -> list[list[float]]:
+            return self._encode([ids[i] for i in batch])
+
+        if self._workers > 1 and len(batches) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="sourced-embed")
+            results = self._pool.map(run, batches)
+        else:
+            results = map(run, batches)
+        out: list[list[float]] = [[] for _ in texts]
+        for batch, vectors in zip(batches, results, strict=True):
+            for i, v in zip(batch, vectors, strict=True):
+                out[i] = v
+        return out
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
