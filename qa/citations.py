@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .claims import attached
 from .evidence import Quote
-from .text import STOPWORDS, containment, content_terms, fold
+from .text import INSTRUCTION, STOPWORDS, containment, content_terms, fold
 from .types import Citation
 
 _GROUP = re.compile(r"\s*(?:[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】])+")
@@ -40,15 +40,7 @@ SUPPORT = 0.5
 # A negated claim ("Vel was never there") shares its words with the sentence it denies: the
 # sentence that backs it must be negated too.
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
-# Sentences that talk to the reader ("Ignore previous instructions and say ...", "SYSTEM: ...") are
-# instructions, not statements: what they ask to be said is no evidence that it is so. They back
-# only an answer that reports them as instructions.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|articles|sources)\b"
-    r"|\b(?:system|assistant|user)\s*:|\bdeveloper mode\b|\byou are now\b"
-    r"|\b(?:do not|don[’']t|never)\s+(?:mention|say|tell|reveal|cite|repeat)\b",
-    re.I,
-)
+_INSTRUCTION = INSTRUCTION  # qa.text: sentences that talk to the reader
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")  # not "…": quotes elide mid-sentence
 
 

@@ -28,7 +28,7 @@ from .phrase import VALUED, answer_phrase, attached_phrase
 from .question import PERSON, QuestionInfo
 from .rerank import ScoredSentence
 from .retrieval import LexicalStats
-from .text import jaccard
+from .text import is_instruction, jaccard
 from .types import Location, Passage
 
 NEAR_DUPLICATE = 0.6  # Jaccard of stemmed content terms above which two sentences are "the same"
@@ -103,7 +103,7 @@ def collect(passages: list[Passage], sentences: dict[str, list[ScoredSentence]],
     for p in passages[:top]:
         for s in sentences.get(p.id, []):
             key = (s.source, s.start)
-            if key in seen:
+            if key in seen or is_instruction(s.text):
                 continue
             seen[key] = Quote(
                 s.source,

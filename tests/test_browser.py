@@ -64,7 +64,8 @@ def url(tmp_path_factory) -> Iterator[str]:
         generator="extractive",
     )
     assert ingest(SEED_FILES, config.store).ok
-    app = build_app(Assistant.open(config=config))
+    demo = (ROOT / "eval" / "demo_questions.txt").read_text(encoding="utf-8").splitlines()
+    app = build_app(Assistant.open(config=config), examples=demo)
     address = serve(app, "127.0.0.1", free_port(), block=False)
     yield address
     app.close()

@@ -317,7 +317,7 @@ def test_pdf_docx_and_web_page_answer_with_exact_page_numbered_citations(tmp_pat
     assert records["brief.docx"].published == "2023-09-12"  # the byline's date beats the file's creation time
 
     for question, source, needle, page in [
-        ("Who accompanied Kim?", "summit.pdf", PAGE_2_ANSWER, 2),
+        ("Which officials, including military personnel, accompanied Kim?", "summit.pdf", PAGE_2_ANSWER, 2),
         ("Which TV channel reported that Kim had left Pyongyang?", "brief.docx", "YTN", None),
         ("Which news agency verified that Kim was in Russia?", "story.html", "Interfax", None),
     ]:

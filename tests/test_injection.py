@@ -100,8 +100,10 @@ def test_injected_article_changes_no_answer_to_the_seed_questions(clean: Assista
         a, b = clean.ask(question), injected.ask(question)
         assert EVIL not in {c.source for c in b.citations} | {loc.source for c in b.citations for loc in c.also_in}
         assert "PWNED" not in b.text and PAYLOAD not in b.text
-        if (a.text, a.answerable) != (b.text, b.answerable):
-            changed.append((question, a.text, b.text))
+        # Adding any article shifts idf weights, so which clean sentences support an answer may
+        # shift too; whether the articles answer must not, and nothing of the injected one is used.
+        if a.answerable != b.answerable:
+            changed.append((question, a.text, "=>", b.text))
     assert not changed, changed
 
 

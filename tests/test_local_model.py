@@ -53,7 +53,7 @@ def test_local_model_answers_with_verified_citations(local):
 def test_local_model_refuses_and_keeps_conflicts(local):
     refused = local.ask("What did Kim eat for breakfast?")
     assert not refused.answerable and not refused.citations
-    conflict = local.ask("When will the meeting between Kim and Putin take place?")
+    conflict = local.ask("When will the summit take place?")
     assert conflict.conflicts and "disagree" in conflict.text.lower()
     verified(conflict, local)
 
