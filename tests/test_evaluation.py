@@ -325,8 +325,8 @@ def test_sourced_eval_end_to_end(tmp_path: Path, seeds_dir: Path):
 
 
 def test_compare_and_usage_errors(tmp_path: Path, results, capsys):
-    from qa.evaluation import run_cli as eval_cli
     from ui.cli import _config, build_parser, main
+    from ui.eval_cli import run_cli as eval_cli
 
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text("".join(json.dumps(r) + "\n" for r in results))

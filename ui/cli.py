@@ -234,7 +234,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluation import run_cli
+    from .eval_cli import run_cli
 
     return run_cli(args, _config)
 
