@@ -20,6 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from vectorstore.store import Store
@@ -362,15 +363,11 @@ class Assistant:
                     "showing the passages that match the question."
                 )
                 return extractive
-            refusal = Answer(
-                question=draft.question,
-                standalone_question=draft.standalone,
+            refusal = replace(
+                answer,
                 text=REFUSAL,
                 answerable=False,
-                retrieved=extractive.retrieved,
                 related=extractive.retrieved[:3],
-                generator=self.generator.name,
-                timings=dict(extractive.timings),
                 notices=["The language model found no answer in the closest passages."],
             )
             return refusal

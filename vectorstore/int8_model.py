@@ -107,8 +107,9 @@ def is_built(cache_dir: Path | None) -> bool:
 
 
 @contextlib.contextmanager
-def _exclusive(lock_path: Path):
-    """Inter-process lock so two processes do not build at once (POSIX; elsewhere the rename suffices)."""
+def exclusive(lock_path: Path):
+    """Inter-process lock so two processes do not build the same cached file at once (POSIX; elsewhere
+    the atomic rename of the finished file suffices). Also used for the bundled model's join."""
     try:
         import fcntl
     except ImportError:
@@ -142,7 +143,7 @@ def build_int8_model(cache_dir: Path | None, notice: Notice | None = None) -> Pa
     cache_dir = model_cache(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = model_dir(cache_dir)
-    with _exclusive(cache_dir / f".{MINILM_INT8}.lock"):
+    with exclusive(cache_dir / f".{MINILM_INT8}.lock"):
         if is_built(cache_dir):  # another process built it meanwhile
             return target
         if notice:

@@ -17,6 +17,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from vectorstore.int8_model import exclusive
+
 from . import INSTALL_HINT, ModelUnavailable
 
 BUNDLED_MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -100,22 +102,6 @@ def _hash_file(path: Path, total: int, progress: ProgressCallback | None) -> str
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path):
-    """Best-effort inter-process lock, so two processes do not both join a 1 GB file."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: rely on the atomic rename alone
-        yield
-        return
-    with lock_path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def join_model_parts(
     parts: Sequence[Path],
     dest: Path,
@@ -135,7 +121,7 @@ def join_model_parts(
     if _is_verified(dest, sidecar, total, sha256_prefix):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(dest.with_name(dest.name + ".lock")):
+    with exclusive(dest.with_name(dest.name + ".lock")):
         if _is_verified(dest, sidecar, total, sha256_prefix):  # another process finished it meanwhile
             return dest
         # A complete file without a sidecar (copied in by hand, or the sidecar was lost): hash it once.
