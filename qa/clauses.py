@@ -196,8 +196,11 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
                     j += 1
                 else:
                     break
-            while toks[j].low in _CONNECT or toks[j].text in {"-", "."}:
+            while j > i and (toks[j].low in _CONNECT or toks[j].text in {"-", "."}):
                 j -= 1
+            if toks[j].low in _CONNECT:  # a lone connecting word ("El" alone) names nothing
+                i += 1
+                continue
             words = frozenset(x.low for x in toks[i:j + 1] if x.stem or (x.text[:1].isupper() and len(x.text) == 1))
             values.append(Value("name", words, i, j))
             i = j + 1

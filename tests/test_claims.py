@@ -90,6 +90,11 @@ def test_verify_re_attributes_a_misattached_value_to_the_quote_that_backs_it():
     assert v.citations == [] and v.removed == ["The bridge opened in 1931."]
 
 
+def test_a_capitalised_connecting_word_alone_ends_the_parse():
+    # "ÊL" lowers to a connecting word ("el"): it once made the name scanner loop forever
+    assert attached("&", "{ ÊL") is True and attached("The El", "El") is True
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=120), st.text(max_size=200))
 def test_the_check_never_raises(claim: str, quote: str):
