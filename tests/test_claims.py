@@ -7,6 +7,7 @@ eval/claims/run.py (numbers in docs/EVALUATION.md, "Claim check").
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,15 +102,24 @@ def test_the_check_never_raises(claim: str, quote: str):
     assert isinstance(attached(claim, quote), bool)
 
 
-def test_benchmark_file_is_well_formed():
-    path = Path(__file__).resolve().parents[1] / "eval" / "claims" / "corrupted.jsonl"
+def test_benchmark_file_is_well_formed(tmp_path: Path):
+    root = Path(__file__).resolve().parents[1]
+    path = root / "eval" / "claims" / "corrupted.jsonl"
+    squad = root / "eval" / "squad"
+    if not (squad / "articles").is_dir():  # generated, not committed: build it as eval/squad.py does
+        sys.path.insert(0, str(root / "eval"))
+        from squad import convert
+
+        squad = Path(convert(out_dir=tmp_path / "squad", sample=1)["articles_dir"]).parent
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     ids = {r["id"] for r in rows}
     kinds = {"swap-date", "swap-number", "swap-name", "move-value", "drop-negation", "swap-place"}
     assert sum(r["label"] == "corrupted" for r in rows) >= 60 and sum(r["label"] == "supported" for r in rows) >= 40
     assert {r["corruption"] for r in rows if r["label"] == "corrupted"} == kinds
     for r in rows:
-        text = (path.parents[2] / r["source"]).read_text(encoding="utf-8")
+        generated = r["source"].startswith("eval/squad/")
+        source = squad / r["source"].removeprefix("eval/squad/") if generated else root / r["source"]
+        text = source.read_text(encoding="utf-8")
         assert r["quote"] in text and r["split"] in {"dev", "test"}
         if r["label"] == "corrupted":
             assert r["of"] in ids and r["corruption"] in kinds
