@@ -30,6 +30,7 @@ from .rerank import ScoredSentence
 from .retrieval import LexicalStats
 from .text import is_instruction, jaccard
 from .types import Location, Passage
+from .values import words_to_number
 
 NEAR_DUPLICATE = 0.6  # Jaccard of stemmed content terms above which two sentences are "the same"
 
@@ -166,7 +167,42 @@ def select(
     share = sum(idf[t] for t in unknown) / (sum(idf.values()) or 1.0)
     if answerable and share >= s.unknown and max(q.similarity for q in chosen) < s.unknown_exempt:
         answerable, reason = False, f"the question's key terms are in no article: {', '.join(unknown)}"
+    missing = unstated_figures(info.original or info.text, [*chosen, *_preceding(best, quotes)])
+    if answerable and missing:
+        answerable, reason = False, f"no evidence sentence states the question's {', '.join(missing)}"
     return Evidence(chosen, answerable, reason, confidence)
+
+
+# A figure as written ("1932", "4,500", "2.5"), not part of a word, a decade ("1980s", "70's") or a
+# range ("18-49", "2013-14"): a range or decade is rarely restated digit for digit.
+_FIGURE = re.compile(r"(?<![\w.,\-–])\d+(?:[.,]\d+)*(?![\w'’\-–]|[.,]\d)")
+_STATED = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?!\d|[.,]\d)")  # any figure, "2007–2011" and "20's" too
+
+
+def unstated_figures(question: str, quotes: list[Quote]) -> list[str]:
+    """The figures of the question that none of `quotes` states.
+
+    "How many ships sailed in 1624?" is not answered by "In 1688, seven ships sailed": a question
+    that names a year, a count or an amount asks about that one, and evidence that never states it
+    is about something else, however close its words. The learned scorer cannot see this (SQuAD's
+    questions restate their figures), so it is a rule, and a safe one: an answering sentence that
+    leaves out the figure its question gives is rare (2 of 300 dev questions).
+    """
+    asked = {m.group(0).replace(",", "") for m in _FIGURE.finditer(question)}
+    if not asked:
+        return []
+    stated = {m.group(0).replace(",", "") for q in quotes for m in _STATED.finditer(q.text)}
+    for q in quotes:  # "seven ships" states the question's 7
+        for word in re.findall(r"[A-Za-z]{3,}", q.text):
+            value = words_to_number(word)
+            if value is not None and value == int(value):
+                stated.add(str(int(value)))
+    return sorted(asked - stated)
+
+
+def _preceding(q: Quote, quotes: list[Quote]) -> list[Quote]:
+    """The retrieved sentence right before q in its article ("In 1624 ... . They sailed in seven ships.")."""
+    return [c for c in quotes if c.source == q.source and 0 <= q.start - c.end <= 3]
 
 
 def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: int = 8) -> Evidence:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
-from qa.evidence import Evidence, Quote
+from qa.evidence import Evidence, Quote, select, unstated_figures
 from qa.extractive import REFUSAL, compose, read_phrase
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
 from qa.generate import Draft
@@ -136,3 +137,19 @@ def test_the_shipped_weights_match_the_features_and_rank_a_better_sentence_highe
     answered = w.question(question_features(x, p))[0]
     x2 = builder.build(info, [wrong])
     assert w.question(question_features(x2, w.sentence(x2)))[0] < answered
+
+
+def test_a_figure_of_the_question_that_no_evidence_states_refuses():
+    stats = LexicalStats(Counter(content_terms("In 1624 and 1688, seven ships sailed to the cape from the north")), 5)
+    sailed = quote("In 1688, seven ships sailed to the cape.")
+    evidence = select(analyze("How many ships sailed to the cape in 1624?"), [sailed], 0.9, 0.1, stats)
+    assert not evidence.answerable and "1624" in evidence.reason
+    # the same figure, in words or digits, in the sentence or the one before it, is stated
+    assert select(analyze("Did 7 ships sail in 1688?"), [sailed], 0.9, 0.1, stats).answerable
+    before = replace(quote("In 1624, three ships sailed."), score=0.0)  # too weak to be chosen itself
+    came = quote("They came from the north.", before.end + 1)
+    chosen = select(analyze("Where did the ships of 1624 come from?"), [came, before], 0.9, 0.1, stats)
+    assert chosen.answerable and chosen.quotes == [came]
+    far = quote("They came from the north.", before.end + 40)
+    assert not select(analyze("Where did the ships of 1624 come from?"), [far, before], 0.9, 0.1, stats).answerable
+    assert unstated_figures("What share did 18-49 year olds give in the 1980s?", [came]) == []
