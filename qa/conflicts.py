@@ -145,7 +145,15 @@ def time_conflict(a: TimeValue, b: TimeValue) -> str | None:
 
 
 def _describe_time(v: TimeValue) -> str:
-    parts = [", ".join(f"{MONTHS[m - 1].capitalize()} {d}" for m, d in sorted(v.dates))] if v.dates else []
+    runs: list[list[tuple[int, int]]] = []
+    for m, d in sorted(v.dates):  # a range reads as one: "September 10 to 13"
+        if runs and runs[-1][-1] == (m, d - 1):
+            runs[-1].append((m, d))
+        else:
+            runs.append([(m, d)])
+    parts = [", ".join(f"{MONTHS[r[0][0] - 1].capitalize()} {r[0][1]}" + (f" to {r[-1][1]}" if len(r) > 2 else "")
+                       + (f", {MONTHS[r[0][0] - 1].capitalize()} {r[1][1]}" if len(r) == 2 else "") for r in runs)]
+    parts = parts if v.dates else []
     parts += sorted(w.capitalize() for w in v.weekdays)
     parts += sorted(v.parts)
     return " ".join(p for p in parts if p)

@@ -255,9 +255,9 @@ def describe_quantity(q: Quantity) -> str:
 # -- dates -------------------------------------------------------------------------------------
 
 _MD = re.compile(
-    rf"\b{MONTH_PATTERN}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–|and|through)\s*(\d{{1,2}})\b)?\b", re.I
+    rf"\b{MONTH_PATTERN}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(to|-|–|and|through)\s*(\d{{1,2}})\b)?\b", re.I
 )
-_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–)\s*(\d{{1,2}}))?\s+(?:of\s+)?{MONTH_PATTERN}", re.I)
+_DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(to|-|–)\s*(\d{{1,2}}))?\s+(?:of\s+)?{MONTH_PATTERN}", re.I)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
 
@@ -268,12 +268,15 @@ def month_number(name: str) -> int:
 
 
 def dates(text: str) -> set[tuple[int, int]]:
-    """(month, day) pairs: 'September 10', '10 September', 'March 5-7' (each day)."""
+    """(month, day) pairs: 'September 10', '10 September', 'March 5 and 7' (two days), 'March 5-7'
+    (each day of the range: a forum "from September 10 to 13" does not contradict "on September 11")."""
     out: set[tuple[int, int]] = set()
-    for m in _MD.finditer(text):
-        out.update((month_number(m.group(1)), int(d)) for d in (m.group(2), m.group(3)) if d)
-    for m in _DM.finditer(text):
-        out.update((month_number(m.group(3)), int(d)) for d in (m.group(1), m.group(2)) if d)
+    for month, first, sep, last in [(m.group(1), m.group(2), m.group(3), m.group(4)) for m in _MD.finditer(text)] + [
+        (m.group(4), m.group(1), m.group(2), m.group(3)) for m in _DM.finditer(text)
+    ]:
+        a, b = int(first), int(last) if last else int(first)
+        days = range(a, b + 1) if sep and sep.lower() != "and" and a < b else {a, b}
+        out.update((month_number(month), d) for d in days)
     return {(mo, d) for mo, d in out if 1 <= d <= 31}
 
 

@@ -178,3 +178,13 @@ def test_corroboration_from_a_quote_with_two_names():
     cited.also_in.clear()
     corroborate(info, [cited], [cited, rival])
     assert cited.also_in == []
+
+
+def test_a_day_inside_a_range_is_no_conflict_and_a_day_outside_is():
+    info = analyze("When did the trade fair take place?")
+    a = quote("a.txt", "The trade fair took place from March 10 to 13 in the old harbour.")
+    b = quote("b.txt", "The trade fair took place on March 11, organisers said.")
+    assert detect(info, [a, b]) == []
+    c = quote("c.txt", "The trade fair took place on March 15, organisers said.")
+    [found] = detect(info, [a, c])
+    assert [s.value for s in found.sides] == ["March 10 to 13", "March 15"]

@@ -101,7 +101,8 @@ def test_same_quantity():
 
 def test_dates_and_months():
     assert month_number("Sept.") == 9 and month_number("march") == 3
-    assert dates("from March 5-7 and on 10 September") == {(3, 5), (3, 7), (9, 10)}
+    assert dates("from March 5-7 and on 10 September") == {(3, 5), (3, 6), (3, 7), (9, 10)}  # each day of a range
+    assert dates("on March 5 and 7") == {(3, 5), (3, 7)}
     assert format_published("2024-03-05") == "5 March 2024"
     assert format_published("spring") == "spring"
 
