@@ -27,6 +27,7 @@ from .values import (
     WEEKDAY,
     WEEKDAYS,
     YEAR,
+    bare_value,
     dates,
     describe_duration,
     durations,
@@ -181,7 +182,7 @@ def _detect_time(
     kind = kind or {TIME: "date", DURATION: "duration"}.get(info.kind)
     if kind not in ("date", "duration") or len(quotes) < 2:
         return []
-    relevant = [q for q in quotes if q.similarity >= min_similarity]
+    relevant = [q for q in quotes if q.similarity >= min_similarity and not bare_value(q.text)]
     events = event_terms(info, stats)
     weight = {t: (stats.idf(t) if stats is not None else 1.0) for t in events}
 

@@ -20,7 +20,7 @@ import re
 from .claims import attached
 from .question import DURATION, NUMBER, PERSON, PLACE, TIME, QuestionInfo
 from .text import STOPWORDS, fold, stem, words
-from .values import MONTHS, WEEKDAY, WEEKDAYS, YEAR, date_spans, quantities
+from .values import MONTHS, WEEKDAY, WEEKDAYS, YEAR, bare_value, date_spans, quantities
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
 _YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
@@ -176,4 +176,6 @@ def attached_phrase(info: QuestionInfo, sentence: str) -> str | None:
     phrase = answer_phrase(info, sentence)
     if phrase is None or info.kind not in VALUED:
         return phrase
+    if bare_value(sentence):
+        return None
     return phrase if attached(statement(info.original or info.text, phrase), sentence) else None

@@ -280,6 +280,13 @@ def dates(text: str) -> set[tuple[int, int]]:
     return {(mo, d) for mo, d in out if 1 <= d <= 31}
 
 
+def bare_value(text: str) -> bool:
+    """Whether `text` holds nothing but dates and figures: a date line ("March 3, 2025") under a
+    headline says when an article was written, not when anything in it happened."""
+    rest = [w for w in re.findall(r"[^\W\d_]{3,}", text) if w.lower() not in MONTHS and w.lower() not in WEEKDAYS]
+    return not rest
+
+
 def date_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _MD.finditer(text)] + [m.span() for m in _DM.finditer(text)]
 

@@ -188,3 +188,11 @@ def test_a_day_inside_a_range_is_no_conflict_and_a_day_outside_is():
     c = quote("c.txt", "The trade fair took place on March 15, organisers said.")
     [found] = detect(info, [a, c])
     assert [s.value for s in found.sides] == ["March 10 to 13", "March 15"]
+
+
+def test_a_bare_date_line_is_not_a_side():
+    # a date line under a headline says when the article was written, not when the event happens
+    info = analyze("When does the tunnel open to traffic?")
+    a = quote("a.txt", "The tunnel will open to traffic on Tuesday, March 4, the roads agency said.")
+    b = quote("b.txt", "February 27, 2025")
+    assert detect(info, [a, b]) == []
