@@ -128,3 +128,27 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300, cwd: Path
     return subprocess.run(
         [str(VENV_BIN / "sourced"), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd
     )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (one per test module: a sync Playwright left running
+    would hold an event loop across unrelated tests); skipped, or failed under
+    SOURCED_TEST_REQUIRE_BROWSER, where either is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require("Playwright", "SOURCED_TEST_REQUIRE_BROWSER", "the playwright package is not installed")
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        require("Chromium", "SOURCED_TEST_REQUIRE_BROWSER", "no chromium executable (apt-get install chromium)")
+    with sync_playwright() as p:
+        try:
+            b = p.chromium.launch(
+                executable_path=executable,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+        except Exception as e:  # a broken install: say why instead of an opaque error
+            require("Chromium", "SOURCED_TEST_REQUIRE_BROWSER", f"it did not start: {str(e)[:300]}")
+        yield b
+        b.close()

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED_FILES, free_port, require
+from conftest import ROOT, SEED_FILES, free_port
 
 from qa.assistant import Assistant
 from qa.config import Config
@@ -69,27 +67,6 @@ def url(tmp_path_factory) -> Iterator[str]:
     address = serve(app, "127.0.0.1", free_port(), block=False)
     yield address
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("Playwright", "SOURCED_TEST_REQUIRE_BROWSER", "the playwright package is not installed")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        require("Chromium", "SOURCED_TEST_REQUIRE_BROWSER", "no chromium executable (apt-get install chromium)")
-    with sync_playwright() as p:
-        try:
-            b = p.chromium.launch(
-                executable_path=executable,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-        except Exception as e:  # a broken install: say why instead of an opaque error
-            require("Chromium", "SOURCED_TEST_REQUIRE_BROWSER", f"it did not start: {str(e)[:300]}")
-        yield b
-        b.close()
 
 
 @pytest.fixture

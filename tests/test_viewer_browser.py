@@ -8,11 +8,10 @@ test-artifacts/browser/source-viewer.png.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, require
+from conftest import ROOT, free_port
 from docfactory import make_pdf
 from test_formats import ARTICLE_0, PAGE_2_ANSWER, two_page_pdf
 
@@ -41,21 +40,6 @@ def url(tmp_path_factory):
     address = serve(app, "127.0.0.1", free_port(), block=False)
     yield address
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require("Playwright", "SOURCED_TEST_REQUIRE_BROWSER", "the playwright package is not installed")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).exists():
-        require("Chromium", "SOURCED_TEST_REQUIRE_BROWSER", "no chromium executable (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def open_tab(browser, address: str):
