@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import ModelFile, TextOut
+from .engine import FileFront, ModelFile, TextOut
 
 _DONE = object()
 _MIN_SHARED = 16  # share a busy slot's prefix only when it saves at least this many tokens
@@ -66,7 +66,7 @@ def _common(a: list[int], b: list[int], limit: int) -> int:
     return n
 
 
-class BatchedEngine:
+class BatchedEngine(FileFront):
     """``parallel`` sequences of up to ``n_ctx`` tokens each, in one context, served by a scheduler thread.
 
     Same interface as ``qa.backends.engine.Engine``: ``generate`` yields text pieces; closing the
@@ -108,12 +108,6 @@ class BatchedEngine:
     def last_stats(self) -> dict[str, Any]:
         """Timings of this thread's most recent call."""
         return getattr(self._local, "stats", {})
-
-    def render(self, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
-        return self.file.render(messages, add_generation_prompt)
-
-    def count_tokens(self, text: str) -> int:
-        return self.file.count_tokens(text)
 
     def generate(
         self,

@@ -205,7 +205,19 @@ class TextOut:
         return tail
 
 
-class Engine:
+class FileFront:
+    """What Engine and BatchedEngine answer from the model file alone: its chat template and tokenizer."""
+
+    file: ModelFile
+
+    def render(self, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
+        return self.file.render(messages, add_generation_prompt)
+
+    def count_tokens(self, text: str) -> int:
+        return self.file.count_tokens(text)
+
+
+class Engine(FileFront):
     """A loaded GGUF model with a single llama context, its KV-cache contents, and the lock guarding them.
 
     ``generate`` keeps the tokens currently held in the KV cache and, on the next call, keeps the
@@ -226,12 +238,6 @@ class Engine:
         self._owner: int | None = None
         self._cached: list[int] = []  # tokens whose K/V are in the cache, positions 0..len-1
         self.last_stats: dict[str, Any] = {}
-
-    def render(self, messages: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
-        return self.file.render(messages, add_generation_prompt)
-
-    def count_tokens(self, text: str) -> int:
-        return self.file.count_tokens(text)
 
     def generate(
         self,
