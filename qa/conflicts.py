@@ -152,9 +152,14 @@ def _describe_time(v: TimeValue) -> str:
             runs[-1].append((m, d))
         else:
             runs.append([(m, d)])
-    parts = [", ".join(f"{MONTHS[r[0][0] - 1].capitalize()} {r[0][1]}" + (f" to {r[-1][1]}" if len(r) > 2 else "")
-                       + (f", {MONTHS[r[0][0] - 1].capitalize()} {r[1][1]}" if len(r) == 2 else "") for r in runs)]
-    parts = parts if v.dates else []
+
+    def run_text(run: list[tuple[int, int]]) -> str:
+        month = MONTHS[run[0][0] - 1].capitalize()
+        if len(run) > 2:
+            return f"{month} {run[0][1]} to {run[-1][1]}"
+        return ", ".join(f"{month} {d}" for _, d in run)
+
+    parts = [", ".join(run_text(r) for r in runs)] if runs else []
     parts += sorted(w.capitalize() for w in v.weekdays)
     parts += sorted(v.parts)
     return " ".join(p for p in parts if p)

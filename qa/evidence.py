@@ -202,7 +202,7 @@ def unstated_figures(question: str, quotes: list[Quote]) -> list[str]:
 
 def _preceding(q: Quote, quotes: list[Quote]) -> list[Quote]:
     """The retrieved sentence right before q in its article ("In 1624 ... . They sailed in seven ships.")."""
-    return [c for c in quotes if c.source == q.source and 0 <= q.start - c.end <= 3]
+    return [c for c in quotes if _next_sentence(c, [q]) is q]
 
 
 def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: int = 8) -> Evidence:
