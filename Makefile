@@ -31,10 +31,12 @@ ingest: install
 
 test: install-test
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m vulture vectorstore qa ui tests eval bench vulture_whitelist.py --min-confidence 60
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m vulture vectorstore qa ui tests eval bench vulture_whitelist.py --min-confidence 60
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test $(VENV)/.browser

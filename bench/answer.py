@@ -40,8 +40,8 @@ def main() -> int:
 
     from qa import Assistant
     from qa.config import Config
-    from qa.generators import make_generator
     from qa.text import normalize_answer
+    from qa.writers.choose import make_generator
     from vectorstore.config import StoreConfig
     from vectorstore.ingest import ingest
 

@@ -57,7 +57,6 @@ from common import (  # noqa: E402
 
 setup_env()
 
-RETRIEVAL = ("dense", "bm25", "hybrid", "hybrid+rerank", "li-dense (own index)", "li-dense (our store)")
 ANSWER = "answer (extractive)"
 K = 5
 

@@ -33,14 +33,14 @@ from .citations import verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
 from .evidence import Evidence, Quote, attach, candidates, collect, merge_passages, select
-from .extractive import REFUSAL, ExtractiveGenerator, compose, read_phrase
 from .features import document_word_sets
-from .generate import Draft, Generator
 from .question import analyze
 from .rerank import Reranker
 from .retrieval import Retriever
 from .rewrite import candidates as rewrite_candidates
 from .types import Answer, Conflict, ConflictSide, Passage, set_pages
+from .writers.contract import Draft, Generator
+from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, read_phrase
 
 _MARKER = re.compile(r"\[\d+\]")
 HISTORY_MESSAGES = 8  # the conversation a follow-up is read against: the last 4 exchanges
@@ -140,7 +140,7 @@ class Assistant:
 
         from vectorstore.embedding import load_embedder
 
-        from .generators import make_generator
+        from .writers.choose import make_generator
 
         if config is None:
             config = Config.from_env(

@@ -74,11 +74,3 @@ def rule_rewrite(question: str, history: Sequence[dict] | None) -> str:
     return candidates(question, history, depth=1)[0]
 
 
-def conversation_text(history: Sequence[dict], turns: int = 4) -> str:
-    lines = []
-    for turn in list(history)[-turns:]:
-        role = "User" if turn.get("role") == "user" else "Assistant"
-        lines.append(
-            f"{role}: {gist(str(turn.get('content') or ''), 40) if role == 'Assistant' else turn.get('content')}"
-        )
-    return "\n".join(lines)

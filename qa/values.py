@@ -45,7 +45,6 @@ _WORD_NUMBER = (
     rf"(?:(?:{_WORD})(?:[- ](?:{_WORD}))?|an?(?=\s+(?:hundred|thousand)\b))"
     rf"(?:\s+(?:and\s+)?(?:hundred|thousand|{_WORD})(?:[- ](?:{_WORD}))?)*"
 )
-NUMBER_WORD_PATTERN = re.compile(rf"\b{_WORD_NUMBER}\b", re.I)
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
 CURRENCY_SYMBOLS = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
@@ -246,10 +245,6 @@ def same_quantity(a: Quantity, b: Quantity) -> bool:
 def comparable(a: Quantity, b: Quantity) -> bool:
     """Are these the same kind of figure (both money in one currency, both percentages, both counts)?"""
     return a.unit == b.unit or (not a.is_percent and not b.is_percent and "" in (a.unit, b.unit))
-
-
-def describe_quantity(q: Quantity) -> str:
-    return q.text
 
 
 # -- dates -------------------------------------------------------------------------------------

@@ -12,14 +12,14 @@ import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
 from qa.evidence import Evidence, Quote, select, unstated_figures
-from qa.extractive import REFUSAL, compose, read_phrase
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
-from qa.generate import Draft
 from qa.phrase import answer_phrase
 from qa.question import analyze
 from qa.retrieval import LexicalStats
 from qa.rewrite import candidates, exchanges
 from qa.text import content_terms
+from qa.writers.contract import Draft
+from qa.writers.extractive import REFUSAL, compose, read_phrase
 
 BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of work."
 

@@ -30,8 +30,8 @@ from qa.assistant import Assistant
 from qa.citations import verify
 from qa.errors import EmptyQuestion, QuestionError, QuestionTooLong
 from qa.evidence import Quote
-from qa.generate import Draft, Generator
-from qa.generators import local_model_installed
+from qa.writers.choose import local_model_installed
+from qa.writers.contract import Draft, Generator
 from vectorstore.chunking import split_sentences
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import ingest

@@ -30,7 +30,7 @@ from fake_openai import FakeOpenAI
 
 from qa import Assistant
 from qa.errors import GeneratorUnavailable
-from qa.generators import local_model_installed
+from qa.writers.choose import local_model_installed
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import ingest
 
@@ -59,7 +59,7 @@ def server():
 
 def with_server(base: Assistant, url: str, timeout_s: float = 20.0, model: str = "fake") -> Assistant:
     from qa.config import Config
-    from qa.generators import make_generator
+    from qa.writers.choose import make_generator
 
     config = Config.from_env(store_config=base.config.store, generator="openai", llm_url=url, llm_model=model,
                              answer_timeout_s=timeout_s)
@@ -152,7 +152,7 @@ def test_follow_up_rewritten_by_the_model(base, server):
 
 def test_generator_needs_its_settings(base):
     from qa.config import Config
-    from qa.generators import make_generator
+    from qa.writers.choose import make_generator
 
     with pytest.raises(GeneratorUnavailable, match="--llm-url"):
         make_generator(Config.from_env(store_config=base.config.store, generator="openai"))

@@ -12,7 +12,7 @@ import re
 import pytest
 from conftest import SEED_FILES, require
 
-from qa.generators import local_model_installed
+from qa.writers.choose import local_model_installed
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import ingest
 

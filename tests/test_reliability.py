@@ -289,6 +289,40 @@ def test_in_process_writer_and_reader_threads_stay_out_of_each_others_way(store_
     assert len(store.records()) == 5  # reading while a writer holds the lock is fine
 
 
+def test_reader_reopens_during_an_ingest_in_the_same_process_break_nothing(store_config, tmp_path: Path):
+    """A reader thread that reopens the client again and again (as after another process's write)
+    while this process ingests: every write lands, and the write session still ends with a 'done'
+    token, so other processes learn that the store changed."""
+    import threading
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"note_{i}.txt").write_text(f"Note {i}\n\nThe lamp in room {i} was replaced on day {i}.\n")
+    store = Store.open(store_config, create=True)
+    conn = store._conn
+    stop = threading.Event()
+    reopened = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            conn.broken = True  # the next call reopens the client, as a foreign write would make it
+            store.records()
+            reopened.append(conn.epoch)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        report = ingest([folder], store_config, embedder=HashEmbedding())
+    finally:
+        stop.set()
+        thread.join(30)
+    assert report.ok and report.count(ADDED) == 12, report
+    assert len(set(reopened)) > 3, "the reader did reopen during the ingest"
+    assert conn.read_token().startswith("d"), "the write session was closed with a 'done' token"
+    assert_consistent(store_config.store, documents=12)
+
+
 _OPEN_AT = """
 import sys, time
 from vectorstore.config import StoreConfig

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from qa.extractive import REFUSAL as REFUSAL_TEXT  # the one refusal text
 from qa.types import Answer, Citation, Conflict, Passage
+from qa.writers.extractive import REFUSAL as REFUSAL_TEXT  # the one refusal text
 from vectorstore.types import DocumentRecord
 
 SOURCES_TITLE = "Sources"

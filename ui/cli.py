@@ -241,7 +241,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_model(args: argparse.Namespace) -> int:
     from qa import models
-    from qa.generators import local_model_installed
+    from qa.writers.choose import local_model_installed
 
     config = _config(args)
     if args.prepare or args.embedder_only:

@@ -36,7 +36,7 @@ from qa.evaluation import (
 def _settings(assistant, questions_path: str | None, n: int) -> dict:
     import platform
 
-    from qa.generators import resolve_name
+    from qa.writers.choose import resolve_name
 
     c = assistant.config
     return {

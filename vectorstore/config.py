@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .int8_model import MINILM, MINILM_INT8
+from .int8_model import MINILM_INT8
 
 DEFAULT_STORE = Path(".sourced/store")
 DEFAULT_COLLECTION = "articles"
 # New collections: int8 MiniLM (ONNX Runtime), as good for retrieval as fp32 and faster (docs/BENCHMARKS.md).
 # A collection keeps the embedder that built it; fp32 stays available as --embedder all-MiniLM-L6-v2.
 DEFAULT_EMBEDDER = MINILM_INT8
-FP32_EMBEDDER = MINILM
 DEFAULT_MAX_FILE_MB = 20.0
 
 

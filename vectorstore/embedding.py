@@ -46,7 +46,6 @@ from .errors import SourcedError
 from .int8_model import MINILM, MINILM_INT8, ensure_int8_model, model_cache
 
 HASH = "hash"
-DIM = {MINILM: 384, MINILM_INT8: 384, HASH: 384}
 BATCH_SIZE = 256  # texts per embedder call: the unit of length sorting, and of progress in an ingest
 MICRO_BATCH = 8  # texts per forward pass of MiniLM (see the module docstring)
 
@@ -63,10 +62,6 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, cache_dir: Path | None = None) -
         if key not in _cache:
             _cache[key] = _build(name, cache_dir)
         return _cache[key]
-
-
-def embedder_dim(embedder: BaseEmbedding) -> int:
-    return len(embedder.get_text_embedding("dimension probe"))
 
 
 def _notice(message: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 import sqlite3
 import sys
 from typing import TYPE_CHECKING
@@ -139,9 +140,10 @@ def _disk_full(config: StoreConfig, e: BaseException) -> int | None:
     """
     if config.chroma_url:
         return None
-    from .store.space import free_bytes  # here, not above: the store package imports this module
-
-    free = free_bytes(config.store if config.store.exists() else config.store.parent)
+    try:
+        free: int | None = shutil.disk_usage(config.store if config.store.exists() else config.store.parent).free
+    except OSError:
+        free = None
     said = _errno(e) in (errno.ENOSPC, errno.EDQUOT) or _sqlite_code(e) == _SQLITE_FULL
     if said or (free is not None and free < LOW_SPACE_BYTES):
         return free if free is not None else 0

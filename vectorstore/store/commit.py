@@ -53,7 +53,9 @@ class Commits:
         check_space(self.config, document, len(chunks))
         self._conn.mark_writing()
         try:
-            step = max(1, min(self._conn.client.get_max_batch_size(), 1000))
+            # through `call`: under the shared lock, so a reader's reopen never leaves `client` unset here
+            limit = self._conn.call("get_max_batch_size", lambda: self._conn.client.get_max_batch_size())
+            step = max(1, min(limit, 1000))
             for i in range(0, len(chunks), step):
                 part = chunks[i : i + step]
                 self.chunks.upsert(

@@ -112,14 +112,18 @@ class Connection:
     def _open_client(self) -> None:
         import chromadb
 
-        token = self.read_token()  # before opening: a write after this point changes the token
-        try:
-            self.client = chromadb.PersistentClient(path=str(self.path), settings=chroma_settings())
-        except Exception as e:
-            raise open_error(self.config, e) from e
-        self.seen = token
-        self.own = token if not token.startswith("w") else None  # a write in progress: don't trust this view
-        self.inode = inode(database(self.path))
+        # Under the token lock: this thread's own write session can't start or end between reading
+        # the token and recording it, so a reopen in the middle of it keeps it as ours.
+        with self._token_lock:
+            token = self.read_token()  # before opening: a write after this point changes the token
+            try:
+                self.client = chromadb.PersistentClient(path=str(self.path), settings=chroma_settings())
+            except Exception as e:
+                raise open_error(self.config, e) from e
+            self.seen = token
+            # another process's write in progress: don't trust this view; this process's own: still ours
+            self.own = token if not token.startswith("w") or token == self.own else None
+            self.inode = inode(database(self.path))
 
     def close(self) -> None:
         """Close the client (caller holds `lock` exclusively); Chroma stops its instance for the folder."""
@@ -162,25 +166,26 @@ class Connection:
         """Reopen if another process wrote since this one last looked (embedded mode)."""
         if not self.embedded or self.snapshot:
             return
-        token = self.read_token()
-        if not self._changed(token):
+        with self._token_lock:  # not between a write session's token and its record of it
+            changed = self._changed(self.read_token())
+        if not changed:
             return
         with self.lock.exclusive():
-            if self._changed(token):
-                self.reopen()
-                self.seen = token
+            with self._token_lock:
+                changed = self._changed(self.read_token())
+            if changed:
+                self.reopen()  # records the token it opened at
 
     def begin_write(self) -> None:
         """Before writing (writer lock held): make sure this view is fresh."""
         if not self.embedded:
             return
-        token = self.read_token()
-        stale = self.own is None or token != self.own or inode(database(self.config.store)) != self.inode
+        with self._token_lock:
+            token = self.read_token()
+            stale = self.own is None or token != self.own or inode(database(self.config.store)) != self.inode
         if stale or self.broken:
             with self.lock.exclusive():
                 self.reopen()
-                self.seen = token
-                self.own = token if not token.startswith("w") else None
 
     def mark_writing(self) -> None:
         """Tell other processes that this store is changing (first write of a session)."""
@@ -190,11 +195,11 @@ class Connection:
             if self.seen.startswith("w") and self.seen == self.own:
                 return  # already marked in this session
             token = "w" + uuid.uuid4().hex
-            self.seen = self.own = token  # set first: this process must not reopen for its own token
             try:
                 self._write_token(token)
             except OSError as e:
                 raise write_error(self.config, e) from e
+            self.seen = self.own = token  # under the lock: no sync compares in between
 
     def end_write(self) -> None:
         if not self.embedded:

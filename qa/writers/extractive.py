@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .generate import Draft, Generator
-from .phrase import attached_phrase, has_value
-from .question import OTHER
+from ..phrase import attached_phrase, has_value
+from ..question import OTHER
+from .contract import Draft, Generator
 
 MAX_SUPPORT = 2  # quotes after the opening phrase
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 
-from .config import Config
-from .errors import GeneratorUnavailable
+from ..config import Config
+from ..errors import GeneratorUnavailable
+from .contract import Generator
 from .extractive import ExtractiveGenerator
-from .generate import Generator
 
 
 def local_model_installed() -> bool:
@@ -40,8 +40,8 @@ def make_generator(config: Config) -> Generator:
     name = resolve_name(config)
     if name == "extractive":
         return ExtractiveGenerator()
-    from . import models
-    from .llm import LLMGenerator
+    from .. import models
+    from .model import LLMGenerator
 
     try:
         if name == "local":

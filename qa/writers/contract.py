@@ -12,9 +12,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .conflicts import Found
-from .evidence import Evidence
-from .question import QuestionInfo
+from ..conflicts import Found
+from ..evidence import Evidence
+from ..question import QuestionInfo
 
 
 @dataclass
