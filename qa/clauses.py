@@ -13,20 +13,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .text import IRREGULAR, QUESTION_WORDS, STOPWORDS, fold, stem
+from .values import MONTHS as MONTH_NAMES
+from .values import NUMBER_WORDS
+from .values import WEEKDAYS as WEEKDAY_NAMES
 
 
 def _words(text: str) -> list[str]:
     return text.split()
 
 
-MONTHS = {m: i for i, m in enumerate(_words(
-    "january february march april may june july august september october november december"), 1)}
-WEEKDAYS = frozenset(_words("monday tuesday wednesday thursday friday saturday sunday"))
-_CARDINALS = {w: i for i, w in enumerate(_words(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty"))}
-_CARDINALS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-                   "ninety": 90})
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
+WEEKDAYS = frozenset(WEEKDAY_NAMES)
+_CARDINALS = NUMBER_WORDS
 _ORDINALS = {w: i for i, w in enumerate(_words(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"))}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}

@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vectorstore.documents import MONTHS as _MONTHS
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-MONTHS = _words("january february march april may june july august september october november december")
+MONTHS = _MONTHS  # one list for the project: the loader reads dates in file metadata with it
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # "Sept." and "Sep" as well as the full names; the three-letter prefix identifies the month
 MONTH_PATTERN = (
