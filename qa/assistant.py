@@ -302,15 +302,22 @@ class Assistant:
         """How many of the top passages the evidence is drawn from."""
         return max(self.config.k, 8)
 
+    def search(
+        self, info, standalone: str, mode: str, query: Sequence[float] | None
+    ) -> tuple[list[Passage], dict | None]:
+        """Retrieve under `mode`; in hybrid+rerank mode also rerank, which scores the sentences too
+        (else None). The retrieval stage of `rank`, and all that retrieval-only evaluation runs."""
+        passages = self.retriever.retrieve(standalone, "hybrid" if mode == "hybrid+rerank" else mode, query)
+        if mode == "hybrid+rerank":
+            return self.reranker.rerank(info, query, passages, self.retriever.stats)
+        return passages, None
+
     def rank(self, info, standalone: str) -> tuple[list[Passage], dict, float]:
         """Retrieve, rerank and score every sentence of the top passages (sets `ScoredSentence.prob`);
         also returns the scorer's probability that the articles answer at all."""
-        mode = self.config.retrieval
         query = self.embedder.get_query_embedding(standalone)
-        passages = self.retriever.retrieve(standalone, "hybrid" if mode == "hybrid+rerank" else mode, query)
-        if mode == "hybrid+rerank":
-            passages, sentences = self.reranker.rerank(info, query, passages, self.retriever.stats)
-        else:
+        passages, sentences = self.search(info, standalone, self.config.retrieval, query)
+        if sentences is None:
             import numpy as np
 
             sentences = self.reranker.score_sentences(

@@ -452,24 +452,17 @@ def evaluate(
 def retrieve_ranked(assistant, question: str, mode: str, query_embedding: Sequence[float] | None = None) -> list:
     """The passages `Answer.retrieved` would hold for `question` under retrieval `mode`, without answering.
 
-    Mirrors the retrieval half of `Assistant.prepare` (retrieve, rerank in hybrid+rerank mode,
-    merge near-duplicates, keep k) so that retrieval can be compared over thousands of questions
-    at a fraction of the cost of a full answer; eval/squad_eval.py checks on its answer sample
-    that this gives the same passages as `Assistant.ask`. `question` must be standalone.
+    Runs the assistant's own retrieval stage (`Assistant.search`) and keeps k after merging
+    near-duplicates, as `Assistant.prepare` does, so that retrieval can be compared over
+    thousands of questions at a fraction of the cost of a full answer. `question` must be standalone.
     """
     from .evidence import merge_passages
     from .question import analyze
 
-    if mode == "bm25":
-        passages = assistant.retriever.retrieve(question, "bm25", None)
-    else:
-        if query_embedding is None:
-            query_embedding = assistant.embedder.get_query_embedding(question)
-        query = [float(x) for x in query_embedding]
-        passages = assistant.retriever.retrieve(question, "hybrid" if mode == "hybrid+rerank" else mode, query)
-        if mode == "hybrid+rerank":
-            info = analyze(question, original=question)
-            passages, _ = assistant.reranker.rerank(info, query, passages, assistant.retriever.stats)
+    if mode != "bm25" and query_embedding is None:
+        query_embedding = assistant.embedder.get_query_embedding(question)
+    query = None if mode == "bm25" else [float(x) for x in query_embedding]
+    passages, _ = assistant.search(analyze(question, original=question), question, mode, query)
     return merge_passages(passages)[: assistant.config.k]
 
 

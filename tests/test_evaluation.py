@@ -385,3 +385,25 @@ def test_squad_eval_small(tmp_path: Path):
     # a second run comes from the caches (same numbers, no recomputation)
     assert squad_eval.main(argv) == 0
     assert json.loads(out.with_suffix(".json").read_text())["retrieval"] == result["retrieval"]
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid", "hybrid+rerank"])
+def test_retrieval_only_evaluation_gets_the_passages_an_answer_cites_from(tmp_path: Path, seeds_dir: Path, mode: str):
+    """`retrieve_ranked` runs the assistant's own retrieval stage: the same passages, in the same
+    order, as `Answer.retrieved` for a standalone question."""
+    from qa.assistant import Assistant
+    from qa.evaluation import retrieve_ranked
+    from vectorstore.config import StoreConfig
+    from vectorstore.embedding import HashEmbedding
+    from vectorstore.ingest import ingest
+
+    store = tmp_path / "store"
+    assert ingest([seeds_dir], StoreConfig(store=store, embedder="hash")).ok
+    assistant = Assistant.open(store=store, generator="extractive", embedder=HashEmbedding(), retrieval=mode)
+    questions = [q.question for q in load_questions(SEED_QUESTIONS) if not q.history][:8]
+    assert len(questions) == 8
+    for question in questions:
+        answer = assistant.ask(question)
+        got = [(p.source, p.start, p.end) for p in retrieve_ranked(assistant, answer.standalone_question, mode)]
+        assert got == [(p.source, p.start, p.end) for p in answer.retrieved], question
+        assert got
