@@ -26,8 +26,11 @@ from pathlib import Path
 from vectorstore.store import Store
 from vectorstore.types import DocumentRecord
 
+from . import (
+    compound,
+    corroboration,  # issue 15: agreeing articles, copies, the disagreement sentence, evidence table
+)
 from . import conflicts as conflict_rules
-from . import corroboration  # issue 15: agreeing articles, copies, the disagreement sentence, evidence table
 from .answerability import Scorer
 from .citations import verify
 from .config import Config
@@ -168,6 +171,11 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence | None = None) -> AnswerStream:
         started = time.perf_counter()
+        parts = compound.split(self.clean_question(question))
+        if len(parts) > 1:
+            answer = self._answer_parts(question, parts, history)
+            answer.timings["draft_s"] = time.perf_counter() - started
+            return AnswerStream(answer, None, None)
         draft, answer = self.prepare(question, history)
         answer.timings["draft_s"] = time.perf_counter() - started
         # a disagreement is shown side by side as the articles word it; a model would pick one side
@@ -180,6 +188,18 @@ class Assistant:
             timeout_s=self.config.answer_timeout_s,
             started=started,
         )
+
+    def _answer_parts(self, question: str, parts: list[str], history: Sequence | None) -> Answer:
+        """A question of several parts (`qa.compound`), each answered from its own evidence; a
+        later part is read against the first, as a follow-up of it. Extractive: the parts' drafts
+        are final, so a model would only rephrase several checked answers at once."""
+        turns = normalize_history(history)
+        answers: list[Answer] = []
+        for i, part in enumerate(parts):
+            context = turns if i == 0 else [*turns, {"role": "user", "content": parts[0]},
+                                             {"role": "assistant", "content": answers[0].text}]  # fmt: skip
+            answers.append(self.prepare(part, context)[1])
+        return compound.combine(self.clean_question(question), parts, answers, self.config.k)
 
     def retrieve(self, question: str) -> list[Passage]:
         """The ranked passages for a question, as `Answer.retrieved` would hold them."""

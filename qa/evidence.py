@@ -28,7 +28,7 @@ from .phrase import VALUED, answer_phrase, attached_phrase
 from .question import PERSON, QuestionInfo
 from .rerank import ScoredSentence
 from .retrieval import LexicalStats
-from .text import is_instruction, jaccard
+from .text import is_instruction, jaccard, question_terms
 from .types import Location, Passage
 from .values import words_to_number
 
@@ -70,6 +70,7 @@ class Selection:
     # its refusals; docs/EVALUATION.md).
     unknown: float = 0.6  # idf-weighted share of the question's terms found in no article
     unknown_exempt: float = 0.65
+    follow_depth: int = 8  # a follow-up's best quote may come from this far down (see `_own_terms_first`)
 
 
 @dataclass
@@ -146,6 +147,7 @@ def select(
     s = s or Selection()
     if not quotes:
         return Evidence([], False, "nothing retrieved", confidence)
+    quotes = _own_terms_first(info, quotes, stats, s.follow_depth)
     best = quotes[0]
     chosen = [best]
     covered = set(best.terms)
@@ -171,6 +173,22 @@ def select(
     if answerable and missing:
         answerable, reason = False, f"no evidence sentence states the question's {', '.join(missing)}"
     return Evidence(chosen, answerable, reason, confidence)
+
+
+def _own_terms_first(info: QuestionInfo, quotes: list[Quote], stats: LexicalStats, depth: int) -> list[Quote]:
+    """A follow-up's quotes with the best one that has a word of the follow-up itself first.
+
+    A follow-up is retrieved with its context ("Who replaced him? (following up on: Who led the
+    band? — Ana Vel ...)"), so the sentence that gave the last answer scores high again; if it has
+    none of the follow-up's own words ("replaced"), it answers the last question, not this one.
+    """
+    if not info.original or info.original == info.text:
+        return quotes
+    own = {t for t in question_terms(info.original) if stats.df.get(t, 0)}  # words some article has
+    if not own or own & quotes[0].terms:
+        return quotes
+    better = next((q for q in quotes[1:depth] if own & q.terms), None)
+    return quotes if better is None else [better, *(q for q in quotes if q is not better)]
 
 
 # A figure as written ("1932", "4,500", "2.5"), not part of a word, a decade ("1980s", "70's") or a

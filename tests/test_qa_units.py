@@ -159,3 +159,26 @@ def test_near_duplicate_passages_merge_with_also_in():
 
 def test_normalize_answer():
     assert normalize_answer("The Jo Chun-Ryong’s.") == "jo chun ryong s"
+
+
+def test_a_follow_ups_best_quote_has_a_word_of_the_follow_up_itself():
+    """Retrieved with its context, a follow-up meets the sentence that gave the last answer first;
+    without any of the follow-up's own words it answers the last question, so the best quote with
+    one of them leads. A question that is not a follow-up keeps the scorer's order."""
+    from collections import Counter
+
+    from qa.evidence import select
+    from qa.retrieval import LexicalStats
+
+    doc = "Ana Vel founded the Lumen Choir in 1990. In 2004 Edo Varn replaced Ana Vel as conductor."
+    last, answer = (Quote("c.txt", "C", None, s, s + len(t), t, sc, 0.8, 1.0, True, 0, len(doc), set(content_terms(t)))
+                    for t, s, sc in ((doc[:40], 0, 0.9), (doc[41:], 41, 0.6)))  # fmt: skip
+    stats = LexicalStats(Counter({t: 1 for t in content_terms(doc)}), 2)
+    standalone = "Who replaced her as conductor? (following up on: Who founded the Lumen Choir? — Ana Vel.)"
+    follow_up = analyze(standalone, original="Who replaced her as conductor?")
+    assert select(follow_up, [last, answer], 0.9, 0.5, stats).quotes[0] is answer
+    plain = analyze("Who founded the Lumen Choir and who replaced her?")
+    assert select(plain, [last, answer], 0.9, 0.5, stats).quotes[0] is last
+    # none of the follow-up's own words anywhere: the order stands
+    other = analyze(standalone.replace("replaced her as conductor", "was she"), original="Who was she?")
+    assert select(other, [last, answer], 0.9, 0.5, stats).quotes[0] is last
