@@ -178,17 +178,26 @@ def select(
 def _own_terms_first(info: QuestionInfo, quotes: list[Quote], stats: LexicalStats, depth: int) -> list[Quote]:
     """A follow-up's quotes with the best one that has a word of the follow-up itself first.
 
-    A follow-up is retrieved with its context ("Who replaced him? (following up on: Who led the
-    band? — Ana Vel ...)"), so the sentence that gave the last answer scores high again; if it has
-    none of the follow-up's own words ("replaced"), it answers the last question, not this one.
+    A follow-up is retrieved with its context ("Who replaced her as conductor? (following up on:
+    Who was the first conductor? — Ana Vel ...)"), so the sentence that gave the last answer
+    scores high again. If it has none of the follow-up's own words that the context lacks
+    ("replaced"), it answers the last question, not this one: the best quote that has one and a
+    word of the context leads, else the best with any of the follow-up's words.
     """
     if not info.original or info.original == info.text:
         return quotes
     own = {t for t in question_terms(info.original) if stats.df.get(t, 0)}  # words some article has
-    if not own or own & quotes[0].terms:
-        return quotes
-    better = next((q for q in quotes[1:depth] if own & q.terms), None)
-    return quotes if better is None else [better, *(q for q in quotes if q is not better)]
+    context = set(question_terms(info.text.replace(info.original, " ", 1)))
+    # (words the follow-up adds, and still about the context's subject), then any of its words
+    for wanted, about in ((own - context, context), (own, set())):
+        if not wanted:
+            continue
+        if wanted & quotes[0].terms:
+            return quotes
+        better = next((q for q in quotes[1:depth] if wanted & q.terms and (not about or about & q.terms)), None)
+        if better is not None:
+            return [better, *(q for q in quotes if q is not better)]
+    return quotes
 
 
 # A figure as written ("1932", "4,500", "2.5"), not part of a word, a decade ("1980s", "70's") or a
