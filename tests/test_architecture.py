@@ -113,3 +113,28 @@ def test_no_import_cycles():
 def test_no_module_over_600_lines(module: str):
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module}: {lines} lines"
+
+
+def test_the_built_wheel_holds_every_module_and_the_scorer(tmp_path: Path):
+    """`pip install .` (not only the editable install the Makefile does) gets every subpackage and
+    the scorer's weights. Built from a copy, so the checkout gets no build/ folder."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for layer in LAYERS:
+        shutil.copytree(ROOT / layer, source / layer, ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), "."],
+        cwd=source, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("sourced-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {str(p.relative_to(ROOT)) for p in MODULES.values()} | {"qa/data/scorer.json"}
+    assert not expected - names, sorted(expected - names)
