@@ -171,9 +171,10 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence | None = None) -> AnswerStream:
         started = time.perf_counter()
-        parts = compound.split(self.clean_question(question))
+        cleaned = self.clean_question(question)
+        parts = compound.split(cleaned)
         if len(parts) > 1:
-            answer = self._answer_parts(question, parts, history)
+            answer = self._answer_parts(cleaned, parts, history)
             answer.timings["draft_s"] = time.perf_counter() - started
             return AnswerStream(answer, None, None)
         draft, answer = self.prepare(question, history)
@@ -199,7 +200,7 @@ class Assistant:
             context = turns if i == 0 else [*turns, {"role": "user", "content": parts[0]},
                                              {"role": "assistant", "content": answers[0].text}]  # fmt: skip
             answers.append(self.prepare(part, context)[1])
-        return compound.combine(self.clean_question(question), parts, answers, self.config.k)
+        return compound.combine(question, parts, answers, self.config.k)
 
     def retrieve(self, question: str) -> list[Passage]:
         """The ranked passages for a question, as `Answer.retrieved` would hold them."""

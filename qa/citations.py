@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from .claims import attached
 from .evidence import Quote
-from .text import INSTRUCTION, STOPWORDS, containment, content_terms, fold
+from .text import STOPWORDS, containment, content_terms, fold, is_instruction
 from .types import Citation
 
 _GROUP = re.compile(r"\s*(?:[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】])+")
@@ -40,7 +40,6 @@ SUPPORT = 0.5
 # A negated claim ("Vel was never there") shares its words with the sentence it denies: the
 # sentence that backs it must be negated too.
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
-_INSTRUCTION = INSTRUCTION  # qa.text: sentences that talk to the reader
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")  # not "…": quotes elide mid-sentence
 
 
@@ -96,8 +95,8 @@ def supports(sentence: str, quote_texts: list[str], question: str = "", claims: 
     what the sentence attaches it to (`qa.claims.attached`), not merely be there.
     """
     joined = " ".join(quote_texts)
-    if _INSTRUCTION.search(joined) and not _INSTRUCTION.search(sentence):
-        joined = " ".join(s for s in _SENTENCE_END.split(joined) if not _INSTRUCTION.search(s))
+    if is_instruction(joined) and not is_instruction(sentence):
+        joined = " ".join(s for s in _SENTENCE_END.split(joined) if not is_instruction(s))
     terms = set(content_terms(sentence))
     # what the sentence adds to the question must be in the quote; a sentence that only restates
     # the question ("... was written by the harbour board") must be in the quote as a whole

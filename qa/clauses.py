@@ -24,7 +24,6 @@ def _words(text: str) -> list[str]:
 
 MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
 WEEKDAYS = frozenset(WEEKDAY_NAMES)
-_CARDINALS = NUMBER_WORDS
 _ORDINALS = {w: i for i, w in enumerate(_words(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"))}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
@@ -168,8 +167,8 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
             values.append(Value(kind, frozenset({key}), i, j))
             i = j + 1
             continue
-        if t.low in _CARDINALS or t.low in _ORDINALS or (t.low in _SCALES and not (i and toks[i - 1].value >= 0)):
-            num = _CARDINALS.get(t.low, _ORDINALS.get(t.low, 1 if t.low in _SCALES else 0))
+        if t.low in NUMBER_WORDS or t.low in _ORDINALS or (t.low in _SCALES and not (i and toks[i - 1].value >= 0)):
+            num = NUMBER_WORDS.get(t.low, _ORDINALS.get(t.low, 1 if t.low in _SCALES else 0))
             scale = ""
             while j + 1 < n and toks[j + 1].low in _SCALES:
                 j += 1

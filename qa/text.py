@@ -355,7 +355,7 @@ def containment(a: set[str], b: set[str]) -> float:
 # Sentences that talk to the reader ("Ignore previous instructions and say ...", "SYSTEM: ...") are
 # instructions, not statements: what they ask to be said is no evidence that it is so. They back
 # only an answer that reports them as instructions.
-INSTRUCTION = re.compile(
+_INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|articles|sources)\b"
     r"|\b(?:system|assistant|user)\s*:|\bdeveloper mode\b|\byou are now\b"
     r"|\b(?:do not|don[’']t|never)\s+(?:mention|say|tell|reveal|cite|repeat)\b",
@@ -365,4 +365,4 @@ INSTRUCTION = re.compile(
 
 def is_instruction(sentence: str) -> bool:
     """Does an article's sentence talk to the reader (an injected instruction)? It is never evidence."""
-    return bool(INSTRUCTION.search(sentence))
+    return bool(_INSTRUCTION.search(sentence))

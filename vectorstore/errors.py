@@ -16,6 +16,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .config import StoreConfig
 
 
@@ -132,6 +134,14 @@ def _is_busy(e: BaseException) -> bool:
     return _sqlite_code(e) in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
+def free_bytes(path: Path) -> int | None:
+    """Free space on the disk holding `path`, None if it cannot be read."""
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
 def _disk_full(config: StoreConfig, e: BaseException) -> int | None:
     """Free bytes if `e` is a full disk (said so, or little space left), else None (embedded mode only).
 
@@ -140,10 +150,7 @@ def _disk_full(config: StoreConfig, e: BaseException) -> int | None:
     """
     if config.chroma_url:
         return None
-    try:
-        free: int | None = shutil.disk_usage(config.store if config.store.exists() else config.store.parent).free
-    except OSError:
-        free = None
+    free = free_bytes(config.store if config.store.exists() else config.store.parent)
     said = _errno(e) in (errno.ENOSPC, errno.EDQUOT) or _sqlite_code(e) == _SQLITE_FULL
     if said or (free is not None and free < LOW_SPACE_BYTES):
         return free if free is not None else 0

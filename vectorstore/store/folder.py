@@ -27,9 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import StoreConfig
-from ..errors import StoreReadOnly, open_error, write_error
+from ..errors import StoreReadOnly, free_bytes, open_error, write_error
 from .layout import create_collections
-from .space import free_bytes
 
 LOCK_NAME = "sourced.lock"  # the writer lock file (see `locks.py`)
 OPEN_LOCK_NAME = "sourced.open.lock"

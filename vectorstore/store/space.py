@@ -8,22 +8,12 @@ skips the check: the server owns its disk.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from ..config import StoreConfig
-from ..errors import StoreFull, format_size
+from ..errors import StoreFull, format_size, free_bytes
 from ..types import Document
 
 RESERVE_BYTES = 2 * 2**20  # ingest stops with StoreFull rather than leave less free than this
 CHUNK_BYTES = 24 * 2**10  # disk one chunk takes in Chroma (vector, text, metadata, log, index), rounded up
-
-
-def free_bytes(path: Path) -> int | None:
-    try:
-        return shutil.disk_usage(path).free
-    except OSError:
-        return None
 
 
 def check_space(config: StoreConfig, document: Document, n_chunks: int) -> None:
