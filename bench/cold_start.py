@@ -7,7 +7,7 @@ new collections, and fp32), then starts `python -m ui.cli ask QUESTION --generat
 `--runs` times per store, alternating the stores (A B A B ...), each a new interpreter, and takes the wall
 time from start to exit (the answer is printed just before the exit) with the child's CPU time and peak
 RSS (wait4). `--before SRC` adds the same command run from another copy of the source (e.g. a
-`git archive` of an older commit) over the fp32 store: the before/after of the lazy imports.
+`git worktree` of an older commit) over the same int8 store: the before/after of a code change.
 `--importtime` prints the slowest top-level imports of one int8 run (`python -X importtime`).
 
 Public tools give the same figure: `/usr/bin/time -v .venv/bin/sourced ask "…" --generator extractive`.
@@ -70,7 +70,7 @@ def importtime(store: Path) -> list[tuple[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--before", type=Path, help="another source tree to run `ask` from, over the fp32 store")
+    ap.add_argument("--before", type=Path, help="another source tree to run `ask` from, over the int8 store")
     ap.add_argument("--importtime", action="store_true")
     args = ap.parse_args(argv)
     info = machine()
@@ -80,9 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, store in stores.items():
         prepare(store, name)
     sides = {f"`{name}` store": (ask_argv(store), ROOT) for name, store in stores.items()}
-    if args.before:  # its own fp32 store, written by that version
-        prepare(work / "store-before", EMBEDDERS[1], args.before)
-        sides["before (`--before`), fp32 store"] = (ask_argv(work / "store-before"), args.before)
+    if args.before:  # the same store: only the code differs
+        sides[f"before (`--before`), `{EMBEDDERS[0]}` store"] = (ask_argv(stores[EMBEDDERS[0]]), args.before)
     results: dict[str, list[dict[str, float]]] = {s: [] for s in sides}
     for cmd, cwd in sides.values():  # one unmeasured run each: the page cache, not the code
         run_once(cmd, cwd)

@@ -113,6 +113,7 @@ def bench_corpus(name: str, articles: Path, questions: list, warmup: int) -> dic
 
     from qa.assistant import Assistant
     from qa.evaluation import retrieve_ranked
+    from vectorstore.embedding import as_llama_index
 
     work = OUT / "query" / name
     config = our_store(articles, work / "store")
@@ -120,13 +121,13 @@ def bench_corpus(name: str, articles: Path, questions: list, warmup: int) -> dic
     answering = Assistant(retrieval.config, retrieval.store, retrieval.embedder, retrieval.generator)
     Settings.llm = MockLLM()
     embedder = retrieval.embedder
-    own_index, baseline_chunks = baseline_index(articles, work / "baseline", embedder)
+    own_index, baseline_chunks = baseline_index(articles, work / "baseline", as_llama_index(embedder))
     own = own_index.as_retriever(similarity_top_k=K)
     from llama_index.core import VectorStoreIndex
 
-    ours_li = VectorStoreIndex.from_vector_store(retrieval.store.vector_store(), embed_model=embedder).as_retriever(
-        similarity_top_k=K
-    )
+    ours_li = VectorStoreIndex.from_vector_store(
+        retrieval.store.vector_store(), embed_model=as_llama_index(embedder)
+    ).as_retriever(similarity_top_k=K)
     r = retrieval.retriever
 
     systems: dict[str, Callable[[Any], list]] = {

@@ -105,12 +105,15 @@ def measure(store_config, questions: list, top: int) -> dict[str, Any]:
 
     from qa.assistant import Assistant
     from qa.evaluation import hit_rank, retrieve_ranked
+    from vectorstore.embedding import as_llama_index
 
     t = time.perf_counter()
     assistant = Assistant.open(store=store_config.store, generator="extractive")
     assistant.retriever.refresh()
     index_s = time.perf_counter() - t
-    li = VectorStoreIndex.from_vector_store(assistant.store.vector_store(), embed_model=assistant.embedder)
+    li = VectorStoreIndex.from_vector_store(
+        assistant.store.vector_store(), embed_model=as_llama_index(assistant.embedder)
+    )
     li_retriever = li.as_retriever(similarity_top_k=K)
     log(f"  opened: {assistant.retriever.size} chunks, lexical index built in {index_s:.1f} s")
 

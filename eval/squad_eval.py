@@ -168,6 +168,10 @@ def baseline_retriever(client, articles: Path, embedder, fresh: bool = False, to
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from vectorstore.embedding import as_llama_index
+
+    embedder = as_llama_index(embedder)
+
     files = sorted(articles.glob("*.txt"))
     fingerprint = digest(llama_index.core.__version__, *[f.name.encode() + f.read_bytes() for f in files])
     names = {getattr(c, "name", c) for c in client.list_collections()}
@@ -340,9 +344,8 @@ def warm_sentence_cache(assistant, batch: int = 128) -> tuple[int, float]:
 
     started = time.perf_counter()
     passages = [
-        Passage(id=n.node_id, source=n.metadata["source"], title="", published=None, text=n.get_content(),
-                start=int(n.metadata["start"]), end=int(n.metadata["end"]))
-        for n in assistant.store.nodes()
+        Passage(id=c.id, source=c.source, title="", published=None, text=c.text, start=c.start, end=c.end)
+        for c in assistant.store.all_chunks()
     ]
     count = 0
     for i in tqdm(range(0, len(passages), batch), desc="sentence cache", unit="batch", file=sys.stderr):

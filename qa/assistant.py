@@ -93,16 +93,7 @@ class Assistant:
                     from .types import Passage
 
                     passages = [
-                        Passage(
-                            n.node_id,
-                            n.metadata["source"],
-                            "",
-                            None,
-                            n.get_content(),
-                            int(n.metadata["start"]),
-                            int(n.metadata["end"]),
-                        )
-                        for n in self.store.nodes()
+                        Passage(c.id, c.source, "", None, c.text, c.start, c.end) for c in self.store.all_chunks()
                     ]
                     for i in range(0, len(passages), 256):  # one embedding batch per 256 chunks
                         self.reranker.sentences.get(passages[i : i + 256])
@@ -138,9 +129,6 @@ class Assistant:
         **overrides,
     ) -> Assistant:
         """Open the assistant over a store; settings come from `config` or flags/environment."""
-        from llama_index.core import Settings
-        from llama_index.core.llms import MockLLM
-
         from vectorstore.embedding import load_embedder
 
         from .writers.choose import make_generator
@@ -156,9 +144,14 @@ class Assistant:
         st = Store.open(config.store)
         embedder = embedder or load_embedder(st.embedder_name, config.store.model_cache)
         gen = generator if isinstance(generator, Generator) else make_generator(config)
-        # llama-index must never reach for its OpenAI defaults
-        Settings.embed_model = embedder
-        Settings.llm = getattr(gen, "llm", None) or MockLLM()
+        llm = getattr(gen, "llm", None)
+        if llm is not None:
+            # a model-backed writer has loaded llama-index: it must never reach for its OpenAI defaults
+            from llama_index.core import Settings
+
+            from vectorstore.embedding import as_llama_index
+
+            Settings.llm, Settings.embed_model = llm, as_llama_index(embedder)
         return cls(config, st, embedder, gen)
 
     # -- public API --------------------------------------------------------------------

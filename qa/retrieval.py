@@ -1,8 +1,12 @@
 """Hybrid retrieval: dense (Chroma + MiniLM) and lexical (BM25) fused by reciprocal rank.
 
-Both retrievers are llama-index's own: `VectorIndexRetriever` over our Chroma collection and
-`BM25Retriever` (bm25s + PyStemmer) over the same chunks (built from the very metadata Chroma
-returns), fused by reciprocal rank on the chunk id.
+The two retrievers compute what llama-index's `VectorIndexRetriever` over `ChromaVectorStore` and its
+`BM25Retriever` compute: Chroma's nearest chunks scored exp(-cosine distance), and bm25s with an
+English Snowball stemmer over the chunk texts (English stop words dropped, tokens of two or more
+word characters). Why not those classes themselves: importing any
+of llama-index's core runs its package `__init__` (~2.3 s on two cores), more than a third of a
+cold `sourced ask`, and the chat, the CLI and the evaluation all need this path. Fused by
+reciprocal rank on the chunk id.
 
 The lexical index lives in memory and is kept in sync with the store: every query compares the
 store's committed (source, version) set with the one the index was built from and rebuilds on
@@ -19,9 +23,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from vectorstore.store import Store
+from vectorstore.types import Chunk
 
 from .text import content_terms
 from .types import Passage
@@ -48,8 +52,7 @@ class Retriever:
         self.candidates = candidates
         self._lock = threading.Lock()
         self._fingerprint: frozenset | None = None
-        self._bm25 = None
-        self._dense = None
+        self._bm25: Lexical | None = None
         self._versions: set[str] = set()
         self._marker: str | None = None  # the store's generation when last listed
         self._checked = 0.0
@@ -78,24 +81,14 @@ class Retriever:
         with self._lock:
             if not force and fingerprint == self._fingerprint:
                 return False
-            from llama_index.core import VectorStoreIndex
-            from llama_index.retrievers.bm25 import BM25Retriever
-
-            nodes = self.store.nodes()
+            chunks = self.store.all_chunks()
             self._versions = {r.version for r in records.values()}
-            self.size = len(nodes)
-            self._dense = VectorStoreIndex.from_vector_store(
-                self.store.vector_store(), embed_model=self.embedder
-            ).as_retriever(similarity_top_k=self.candidates)
-            self._bm25 = (
-                BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.candidates, len(nodes)))
-                if nodes
-                else None
-            )
+            self.size = len(chunks)
+            self._bm25 = Lexical(chunks) if chunks else None
             df: Counter = Counter()
-            for node in nodes:
-                df.update(set(content_terms(node.get_content())))
-            self.stats = LexicalStats(df, len(nodes))
+            for chunk in chunks:
+                df.update(set(content_terms(chunk.text)))
+            self.stats = LexicalStats(df, len(chunks))
             self._fingerprint = fingerprint
             return True
 
@@ -113,20 +106,17 @@ class Retriever:
         top_k = top_k or self.candidates
         if query_embedding is None and mode != "bm25":
             query_embedding = self.embedder.get_query_embedding(question)
-        bundle = QueryBundle(query_str=question, embedding=query_embedding)
-        dense = self._dense_results(bundle) if mode != "bm25" else []
-        lexical = self._bm25.retrieve(bundle) if mode != "dense" and self._bm25 else []
+        dense = self._dense_results(query_embedding) if mode != "bm25" else []
+        lexical = self._bm25.search(question, self.candidates) if mode != "dense" and self._bm25 else []
         if mode == "dense":
             fused = dense
         elif mode == "bm25":
             fused = lexical
         else:
-            fused = _rrf({"dense": dense, "bm25": lexical})
-        dense_score = {n.node.node_id: n.score for n in dense}
-        lexical_score = {n.node.node_id: n.score for n in lexical}
-        passages = [
-            _passage(n, dense_score.get(n.node.node_id), lexical_score.get(n.node.node_id)) for n in fused[:top_k]
-        ]
+            fused = _rrf([dense, lexical])
+        dense_score = {c.id: score for c, score in dense}
+        lexical_score = {c.id: score for c, score in lexical}
+        passages = [_passage(c, score, dense_score.get(c.id), lexical_score.get(c.id)) for c, score in fused[:top_k]]
         # BM25-only hits get their cosine too, from the stored vectors (the reranker uses it)
         missing = [p for p in passages if p.dense is None]
         if missing and query_embedding is not None:
@@ -137,12 +127,37 @@ class Retriever:
                     p.dense = float(np.asarray(vectors[p.id], dtype=np.float32) @ q)
         return passages
 
-    def _dense_results(self, bundle: QueryBundle) -> list[NodeWithScore]:
-        results = self._dense.retrieve(bundle)
-        return [n for n in results if n.node.node_id.split("-", 1)[0] in self._versions]
+    def _dense_results(self, query_embedding: list[float]) -> list[tuple[Chunk, float]]:
+        found = self.store.nearest(query_embedding, self.candidates)
+        # the score llama-index's ChromaVectorStore gives, on which the answerability scorer was trained
+        return [(c, math.exp(-distance)) for c, distance in found if c.version in self._versions]
 
 
-def _rrf(results: dict[str, list[NodeWithScore]], k: float = 60.0) -> list[NodeWithScore]:
+class Lexical:
+    """BM25 over chunk texts, as llama-index's `BM25Retriever` builds it (module docstring)."""
+
+    TOKENS = r"(?u)\b\w\w+\b"
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self.stemmer = stem = Stemmer.Stemmer("english")
+        self.chunks = chunks
+        self.index = bm25s.BM25()
+        texts = [c.text for c in chunks]
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stem, token_pattern=self.TOKENS, show_progress=False)
+        self.index.index(tokens, show_progress=False)
+
+    def search(self, question: str, k: int) -> list[tuple[Chunk, float]]:
+        tokens = self._bm25s.tokenize(question, stemmer=self.stemmer, token_pattern=self.TOKENS, show_progress=False)
+        # bm25s's default stop words ("english") apply to the question, as in BM25Retriever
+        indexes, scores = self.index.retrieve(tokens, k=min(k, len(self.chunks)), show_progress=False)
+        return [(self.chunks[int(i)], float(s)) for i, s in zip(indexes[0], scores[0], strict=True)]
+
+
+def _rrf(results: list[list[tuple[Chunk, float]]], k: float = 60.0) -> list[tuple[Chunk, float]]:
     """Reciprocal rank fusion (Cormack et al. 2009, k=60), keyed by chunk id.
 
     The same formula as llama-index's `QueryFusionRetriever` in reciprocal-rank mode; we run
@@ -150,27 +165,25 @@ def _rrf(results: dict[str, list[NodeWithScore]], k: float = 60.0) -> list[NodeW
     fusion retriever discards, and we key on the chunk id rather than the node hash.
     """
     scores: dict[str, float] = {}
-    nodes: dict[str, NodeWithScore] = {}
-    for ranked in results.values():
-        for rank, n in enumerate(ranked):
-            nid = n.node.node_id
-            nodes.setdefault(nid, n)
-            scores[nid] = scores.get(nid, 0.0) + 1.0 / (k + rank + 1)
+    chunks: dict[str, Chunk] = {}
+    for ranked in results:
+        for rank, (chunk, _) in enumerate(ranked):
+            chunks.setdefault(chunk.id, chunk)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (k + rank + 1)
     order = sorted(scores, key=lambda i: -scores[i])
-    return [NodeWithScore(node=nodes[i].node, score=scores[i]) for i in order]
+    return [(chunks[i], scores[i]) for i in order]
 
 
-def _passage(n: NodeWithScore, dense: float | None, lexical: float | None) -> Passage:
-    meta = n.node.metadata
+def _passage(c: Chunk, score: float, dense: float | None, lexical: float | None) -> Passage:
     return Passage(
-        id=n.node.node_id,
-        source=meta["source"],
-        title=meta.get("title", ""),
-        published=meta.get("published") or None,
-        text=n.node.get_content(),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        score=float(n.score or 0.0),
+        id=c.id,
+        source=c.source,
+        title=c.title,
+        published=c.published,
+        text=c.text,
+        start=c.start,
+        end=c.end,
+        score=float(score or 0.0),
         dense=dense,
         lexical=lexical,
     )

@@ -138,3 +138,29 @@ def test_the_built_wheel_holds_every_module_and_the_scorer(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {str(p.relative_to(ROOT)) for p in MODULES.values()} | {"qa/data/scorer.json"}
     assert not expected - names, sorted(expected - names)
+
+
+def test_a_cold_extractive_ask_imports_neither_llama_index_nor_torch(tmp_path: Path, seeds_dir: Path):
+    """The question path of `sourced ask` runs on Chroma, bm25s and ONNX Runtime only: llama-index's core
+    and torch cost seconds of import (docs/BENCHMARKS.md, cold start). The ingest may use both."""
+    import subprocess
+    import sys
+
+    from vectorstore.config import StoreConfig
+    from vectorstore.ingest import ingest
+
+    store = tmp_path / "store"
+    assert ingest([seeds_dir], StoreConfig(store=store, embedder="hash")).ok
+    code = (
+        "import sys\n"
+        "from ui.cli import main\n"
+        f"rc = main(['ask', 'Who accompanied Kim?', '--generator', 'extractive', '--store', {str(store)!r}])\n"
+        "loaded = sorted(m for m in ('llama_index.core', 'torch', 'transformers', 'sentence_transformers')\n"
+        "                if m in sys.modules)\n"
+        "print('LOADED', loaded)\n"
+        "sys.exit(rc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "accompanied" in done.stdout, "it answered"
+    assert "LOADED []" in done.stdout, done.stdout[-500:]

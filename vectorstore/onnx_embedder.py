@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 in int8 through ONNX Runtime, as a llama-index embedding: no torch at run time.
+"""all-MiniLM-L6-v2 in int8 through ONNX Runtime: no torch (and no llama-index) at run time.
 
 Why: on a small CPU, embedding is most of an ingest and importing torch is most of a cold `sourced ask`.
 int8 does fewer, cheaper multiply-adds per word piece, and ONNX Runtime plus the `tokenizers` package
@@ -23,26 +23,20 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.bridge.pydantic import PrivateAttr
-
+from .embedder import Embedder
 from .int8_model import MINILM_INT8, MODEL_FILE, TOKENIZER_FILE
 
 MAX_WORD_PIECES = 256  # MiniLM's max_seq_length in sentence-transformers
 MICRO_BATCH = 16  # texts per session call
 
 
-class OnnxMiniLMEmbedding(BaseEmbedding):
-    """all-MiniLM-L6-v2 int8 through ONNX Runtime, as a llama-index embedding (no torch at run time)."""
+class OnnxMiniLMEmbedding(Embedder):
+    """all-MiniLM-L6-v2 int8 through ONNX Runtime (a plain `Embedder`: importing it imports neither
+    torch nor llama-index; `vectorstore.embedding.as_llama_index` adapts it where llama-index wants one)."""
 
-    _session: object = PrivateAttr()
-    _tokenizer: object = PrivateAttr()
-    _tokenizer_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _pool: ThreadPoolExecutor | None = PrivateAttr(default=None)
-    _workers: int = PrivateAttr(default=1)
+    model_name = MINILM_INT8
 
-    def __init__(self, folder: Path, workers: int | None = None, **kwargs) -> None:
-        super().__init__(model_name=MINILM_INT8, **kwargs)
+    def __init__(self, folder: Path, workers: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -57,11 +51,9 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         tokenizer.no_padding()
         tokenizer.enable_truncation(MAX_WORD_PIECES)
         self._tokenizer = tokenizer
+        self._tokenizer_lock = threading.Lock()  # a tokenizer is not safe to call from two threads at once
+        self._pool: ThreadPoolExecutor | None = None
         self._workers = workers or _cores()
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "OnnxMiniLMEmbedding"
 
     def _encode(self, ids: list[list[int]]) -> list[list[float]]:
         import numpy as np
@@ -80,10 +72,10 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
         pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled.tolist()
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+    def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._tokenizer_lock:  # a tokenizer is not safe to call from two threads at once
+        with self._tokenizer_lock:
             ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))  # similar lengths share a batch
         batches = [order[k : k + MICRO_BATCH] for k in range(0, len(order), MICRO_BATCH)]
@@ -102,15 +94,6 @@ class OnnxMiniLMEmbedding(BaseEmbedding):
             for i, v in zip(batch, vectors, strict=True):
                 out[i] = v
         return out
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._get_text_embeddings([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
 
 def _cores() -> int:

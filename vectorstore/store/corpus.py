@@ -186,11 +186,17 @@ class Store(Commits):
         out.sort(key=lambda c: (c.source, c.position))
         return out
 
-    def nodes(self, batch: int = 5000) -> list:
-        """Every valid chunk as the llama-index `TextNode` that `ChromaVectorStore` would return."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-        return [metadata_dict_to_node(meta, text=text) for text, meta in self._valid_rows(batch)]
+    def nearest(self, embedding: Sequence[float], n: int) -> list[tuple[Chunk, float]]:
+        """The `n` chunks nearest `embedding`, best first, each with Chroma's cosine distance
+        (1 - cosine). Uncommitted chunks are included: the caller filters by the versions it holds,
+        which is cheaper than listing the records on every question."""
+        got = self.chunks.query(
+            query_embeddings=[list(embedding)], n_results=n, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            (chunk_from_metadata(text, meta), float(distance))
+            for text, meta, distance in zip(got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+        ]
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not ids:
