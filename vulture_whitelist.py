@@ -20,6 +20,7 @@ _.handle_data
 _.class_name
 _._get_text_embedding
 _._aget_query_embedding
+_._get_query_embedding
 # torch.nn.Module (the int8 export wrapper)
 _.forward
 # onnxruntime.SessionOptions and the llama.cpp context parameters, set for the library to read
