@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import NAMES, QUESTION_NAMES, Candidate, FeatureBuilder, question_features
-from .question import QuestionInfo
-from .retrieval import LexicalStats
+from .types import LexicalStats, QuestionInfo
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "scorer.json"
 CLIP = 3.0  # standardised features are clipped to +-3 standard deviations of the training data

@@ -35,14 +35,14 @@ from .answerability import Scorer
 from .citations import verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
-from .evidence import Evidence, Quote, attach, candidates, collect, merge_passages, select
+from .evidence import attach, candidates, collect, merge_passages, select
 from .features import document_word_sets
 from .question import analyze
 from .rerank import Reranker
 from .retrieval import Retriever
 from .rewrite import candidates as rewrite_candidates
-from .types import Answer, Conflict, ConflictSide, Passage, set_pages
-from .writers.contract import Draft, Generator
+from .types import Answer, Conflict, ConflictSide, Draft, Evidence, Passage, Quote, set_pages
+from .writers.contract import Generator
 from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, read_phrase
 
 _MARKER = re.compile(r"\[\d+\]")

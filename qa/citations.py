@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .claims import attached
-from .evidence import Quote
 from .text import STOPWORDS, containment, content_terms, fold, is_instruction
-from .types import Citation
+from .types import Citation, Quote, Verified
 
 _GROUP = re.compile(r"\s*(?:[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】])+")
 _NUMBERS = re.compile(r"\d+")
@@ -48,14 +47,6 @@ class Clause:
     text: str  # without markers
     numbers: list[int]  # markers as written (1-based), empty if none
     tail: str = ""  # punctuation that followed the markers
-
-
-@dataclass
-class Verified:
-    text: str
-    citations: list[Citation]
-    order: list[int] = field(default_factory=list)  # quote index of each citation, in order
-    removed: list[str] = field(default_factory=list)  # unsupported sentences taken out
 
 
 def split_answer(text: str) -> list[list[Clause]]:

@@ -15,9 +15,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .evidence import Quote
-from .question import DURATION, TIME, QuestionInfo
+from .question import DURATION, TIME
 from .text import stem
+from .types import Found, QuestionInfo, Quote, Side
 from .values import (
     COUNTED_SYNONYMS,
     MONTHS,
@@ -34,7 +34,7 @@ from .values import (
     strip_dateline,
 )
 
-__all__ = ["durations", "time_value", "time_conflict", "detect", "event_terms", "Found", "Side"]
+__all__ = ["durations", "time_value", "time_conflict", "detect", "event_terms"]
 
 _WEEKDAYS = list(WEEKDAYS)
 _WEEKDAY = WEEKDAY
@@ -53,18 +53,6 @@ class TimeValue:
 
     def __bool__(self) -> bool:
         return bool(self.dates or self.weekdays or self.parts or self.years)
-
-
-@dataclass
-class Side:
-    value: str
-    quote: Quote
-
-
-@dataclass
-class Found:
-    topic: str
-    sides: list[Side]
 
 
 _BREAK = re.compile(

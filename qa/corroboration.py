@@ -20,9 +20,7 @@ import re
 from collections.abc import Callable
 
 from .conflicts import DATE, LENGTH, agree, read_value, same_subject, time_conflict, time_value, value_type
-from .evidence import Quote
-from .question import QuestionInfo
-from .types import Answer, Citation, Conflict, EvidenceRow, Location
+from .types import Answer, Citation, Conflict, EvidenceRow, Location, QuestionInfo, Quote
 from .values import durations, format_published
 
 COPY_CONTAINMENT = 0.6  # share of the shorter article's word 3-grams found in the other: a copy

@@ -21,39 +21,16 @@ articles answer must reach the learned threshold. No later stage may turn a refu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .features import Candidate
 from .phrase import VALUED, answer_phrase, attached_phrase
-from .question import PERSON, QuestionInfo
-from .rerank import ScoredSentence
-from .retrieval import LexicalStats
+from .question import PERSON
 from .text import is_instruction, jaccard, question_terms
-from .types import Location, Passage
+from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
 from .values import words_to_number
 
 NEAR_DUPLICATE = 0.6  # Jaccard of stemmed content terms above which two sentences are "the same"
-
-
-@dataclass
-class Quote:
-    """One citable span: one or more adjacent sentences of one source."""
-
-    source: str
-    title: str
-    published: str | None
-    start: int
-    end: int
-    text: str
-    score: float
-    similarity: float
-    coverage: float
-    cue: bool
-    passage_start: int
-    passage_end: int
-    terms: set[str] = field(default_factory=set)
-    also_in: list[Location] = field(default_factory=list)
-    prob: float = 0.0  # the scorer's probability that this sentence answers the question
 
 
 @dataclass
@@ -71,14 +48,6 @@ class Selection:
     unknown: float = 0.6  # idf-weighted share of the question's terms found in no article
     unknown_exempt: float = 0.65
     follow_depth: int = 8  # a follow-up's best quote may come from this far down (see `_own_terms_first`)
-
-
-@dataclass
-class Evidence:
-    quotes: list[Quote]  # best first
-    answerable: bool
-    reason: str  # why (not) answerable, for debugging and the eval report
-    confidence: float = 0.0  # the scorer's probability that the articles answer
 
 
 def candidates(

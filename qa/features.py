@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .phrase import answer_phrase
-from .question import DURATION, NUMBER, OTHER, TIME, QuestionInfo, asks_future, only_past
-from .retrieval import LexicalStats
+from .question import DURATION, NUMBER, OTHER, TIME, asks_future, only_past
 from .text import STOPWORDS, content_terms, fold, stem, words
+from .types import LexicalStats, QuestionInfo
 
 NAMES: tuple[str, ...] = (
     "bias",

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 
 from .claims import attached
-from .question import DURATION, NUMBER, PERSON, PLACE, TIME, QuestionInfo
+from .question import DURATION, NUMBER, PERSON, PLACE, TIME
 from .text import STOPWORDS, fold, stem, words
+from .types import QuestionInfo
 from .values import MONTHS, WEEKDAY, WEEKDAYS, YEAR, bare_value, date_spans, quantities
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)

@@ -9,11 +9,11 @@ question-classification model offline, and the wh-word carries most of the signa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from vectorstore.documents import MONTHS
 
 from .text import fold, question_terms, stem, words
+from .types import QuestionInfo
 
 PERSON, TIME, PLACE, NUMBER, DURATION, OTHER = "person", "time", "place", "number", "duration", "other"
 
@@ -57,19 +57,6 @@ CUES: dict[str, re.Pattern] = {
         r"border|region)\b"
     ),
 }
-
-
-@dataclass
-class QuestionInfo:
-    text: str
-    kind: str
-    terms: list[str] = field(default_factory=list)  # stemmed content terms, in order
-    counted: str | None = None  # stem of the noun in "how many <noun>": the value must count it
-    original: str = ""  # the question as asked, before a follow-up's context was added
-
-    @property
-    def term_set(self) -> set[str]:
-        return set(self.terms)
 
 
 def analyze(question: str, original: str | None = None) -> QuestionInfo:

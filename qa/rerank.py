@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from vectorstore.chunking import split_sentences
 
-from .question import QuestionInfo, has_cue
-from .retrieval import LexicalStats
+from .question import has_cue
 from .text import content_terms
-from .types import Passage
+from .types import LexicalStats, Passage, QuestionInfo, ScoredSentence
 
 
 @dataclass
@@ -42,21 +41,6 @@ class Weights:
     # within a sentence
     sentence_coverage: float = 0.80
     sentence_cue: float = 0.06
-
-
-@dataclass
-class ScoredSentence:
-    passage_id: str
-    source: str
-    start: int  # offsets into the source document
-    end: int
-    text: str
-    similarity: float  # cosine with the question
-    coverage: float  # idf-weighted share of question terms
-    cue: bool  # holds a value of the expected answer type
-    score: float = 0.0
-    terms: set[str] = field(default_factory=set)
-    prob: float = 0.0  # the learned scorer's probability that this sentence answers (qa.answerability)
 
 
 class SentenceCache:

@@ -20,7 +20,6 @@ import math
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,21 +27,10 @@ from vectorstore.store import Store
 from vectorstore.types import Chunk
 
 from .text import content_terms
-from .types import Passage
+from .types import LexicalStats, Passage
 
 MODES = ("dense", "bm25", "hybrid")
 CHECK_EVERY_S = 2.0  # on a Chroma server, another process's ingest shows up within this
-
-
-@dataclass
-class LexicalStats:
-    """Document frequencies of stemmed content terms over all chunks (for idf weights)."""
-
-    df: Counter
-    n: int
-
-    def idf(self, term: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
 
 
 class Retriever:

@@ -1,17 +1,134 @@
-"""The answering layer's domain types, all dataclasses with `to_dict()` for JSON.
+"""The answering layer's types: what each stage hands the next, and what an answer holds.
 
-A `Passage` is a retrieved chunk with its scores; a `Citation` is the exact sentence(s) an
-answer relies on, quoted verbatim from the source at `start:end`; an `Answer` carries the text
-with its `[n]` markers, the citations they point to, any `Conflict` between sources, and the
-ranked passages that were considered.
+The stages, in the order `qa.assistant` runs them, and what each one produces here:
+
+    question analysis (question.py)       -> QuestionInfo
+    retrieval (retrieval.py)              -> Passage (ranked chunks with their scores), LexicalStats
+    rerank (rerank.py)                    -> ScoredSentence per sentence of the top passages
+    evidence and answerability            -> Quote (a citable span), Evidence (quotes + the decision)
+    conflicts (conflicts.py)              -> Found (a disagreement between quotes), its Side each
+    the writers (writers/)                <- Draft (all of the above); they write text with [n]
+    citation check (citations.py)         -> Verified (the text kept, its Citations)
+    and the result                        -> Answer, with Citation, Conflict, EvidenceRow (to_dict: JSON)
+
+A `Citation` is the exact sentence(s) an answer relies on, quoted verbatim from the source at
+`start:end`; a `Conflict` is a `Found` as the answer shows it, its sides pointing at citation numbers.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from vectorstore.types import page_of
+
+# -- what the stages hand each other, in pipeline order (qa.assistant runs them) ------------------
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    kind: str
+    terms: list[str] = field(default_factory=list)  # stemmed content terms, in order
+    counted: str | None = None  # stem of the noun in "how many <noun>": the value must count it
+    original: str = ""  # the question as asked, before a follow-up's context was added
+
+    @property
+    def term_set(self) -> set[str]:
+        return set(self.terms)
+
+
+@dataclass
+class LexicalStats:
+    """Document frequencies of stemmed content terms over all chunks (for idf weights)."""
+
+    df: Counter
+    n: int
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+
+@dataclass
+class ScoredSentence:
+    passage_id: str
+    source: str
+    start: int  # offsets into the source document
+    end: int
+    text: str
+    similarity: float  # cosine with the question
+    coverage: float  # idf-weighted share of question terms
+    cue: bool  # holds a value of the expected answer type
+    score: float = 0.0
+    terms: set[str] = field(default_factory=set)
+    prob: float = 0.0  # the learned scorer's probability that this sentence answers (qa.answerability)
+
+
+@dataclass
+class Quote:
+    """One citable span: one or more adjacent sentences of one source."""
+
+    source: str
+    title: str
+    published: str | None
+    start: int
+    end: int
+    text: str
+    score: float
+    similarity: float
+    coverage: float
+    cue: bool
+    passage_start: int
+    passage_end: int
+    terms: set[str] = field(default_factory=set)
+    also_in: list[Location] = field(default_factory=list)
+    prob: float = 0.0  # the scorer's probability that this sentence answers the question
+
+
+@dataclass
+class Evidence:
+    quotes: list[Quote]  # best first
+    answerable: bool
+    reason: str  # why (not) answerable, for debugging and the eval report
+    confidence: float = 0.0  # the scorer's probability that the articles answer
+
+
+@dataclass
+class Side:
+    """One value of a disagreement, and the quote that states it."""
+
+    value: str
+    quote: Quote
+
+
+@dataclass
+class Found:
+    """A disagreement among the evidence quotes on what the question asks (`topic`: "date", ...)."""
+
+    topic: str
+    sides: list[Side]
+
+
+@dataclass
+class Draft:
+    question: str
+    standalone: str
+    info: QuestionInfo
+    evidence: Evidence
+    conflicts: list[Found] = field(default_factory=list)
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation]
+    order: list[int] = field(default_factory=list)  # quote index of each citation, in order
+    removed: list[str] = field(default_factory=list)  # unsupported sentences taken out
+
+
+# -- what an answer holds -------------------------------------------------------------------------
 
 
 @dataclass

@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
-from qa.evidence import Evidence, Quote, select, unstated_figures
+from qa.evidence import select, unstated_figures
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
 from qa.phrase import answer_phrase
 from qa.question import analyze
-from qa.retrieval import LexicalStats
 from qa.rewrite import candidates, exchanges
 from qa.text import content_terms
-from qa.writers.contract import Draft
+from qa.types import Draft, Evidence, LexicalStats, Quote
 from qa.writers.extractive import REFUSAL, compose, read_phrase
 
 BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of work."

@@ -22,7 +22,8 @@ from conftest import SEED_FILES, free_port
 from qa.assistant import Assistant
 from qa.config import Config
 from qa.errors import GeneratorUnavailable
-from qa.writers.contract import Draft, Generator
+from qa.types import Draft
+from qa.writers.contract import Generator
 from qa.writers.extractive import ExtractiveGenerator
 from ui import chat
 from ui.chat import ChatUI, build_app, serve, with_generator_choice

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from qa.citations import supports, verify
 from qa.claims import attached, why_not
-from qa.evidence import Quote
+from qa.types import Quote
 
 FERRY = "The old ferry closed in 1932, two years before the bridge opened."
 BRIDGE = "The bridge, finished in 1931, opened in 1932."

@@ -7,10 +7,9 @@ import pytest
 
 from qa.conflicts import detect, value_type
 from qa.corroboration import announce, corroborate, evidence_table, is_copy, mark_copies, with_announcement
-from qa.evidence import Quote
 from qa.question import analyze
 from qa.text import content_terms
-from qa.types import Answer, Citation, Conflict, ConflictSide, Location
+from qa.types import Answer, Citation, Conflict, ConflictSide, Location, Quote
 
 
 def quote(source: str, text: str, published: str | None = None, similarity: float = 0.7) -> Quote:

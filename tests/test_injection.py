@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from qa.assistant import Assistant
 from qa.citations import verify
 from qa.errors import EmptyQuestion, QuestionError, QuestionTooLong
-from qa.evidence import Quote
+from qa.types import Draft, Quote
 from qa.writers.choose import local_model_installed
-from qa.writers.contract import Draft, Generator
+from qa.writers.contract import Generator
 from vectorstore.chunking import split_sentences
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import ingest

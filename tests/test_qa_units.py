@@ -7,11 +7,11 @@ import pytest
 from qa.assistant import normalize_history
 from qa.citations import split_answer, verify
 from qa.conflicts import durations, time_conflict, time_value
-from qa.evidence import Quote, merge_passages
+from qa.evidence import merge_passages
 from qa.question import DURATION, NUMBER, OTHER, PERSON, PLACE, TIME, analyze, has_cue
 from qa.rewrite import needs_context, rule_rewrite
 from qa.text import content_terms, normalize_answer
-from qa.types import Passage
+from qa.types import Passage, Quote
 
 DOC = (
     "Kim was accompanied by senior officials. The delegation includes Choe Sun-hui and Jo Chun-ryong. "
@@ -168,7 +168,7 @@ def test_a_follow_ups_best_quote_has_a_word_of_the_follow_up_itself():
     from collections import Counter
 
     from qa.evidence import select
-    from qa.retrieval import LexicalStats
+    from qa.types import LexicalStats
 
     doc = "Ana Vel founded the Lumen Choir in 1990. In 2004 Edo Varn replaced Ana Vel as conductor."
     last, answer = (Quote("c.txt", "C", None, s, s + len(t), t, sc, 0.8, 1.0, True, 0, len(doc), set(content_terms(t)))

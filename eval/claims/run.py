@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from qa import citations  # noqa: E402
-from qa.evidence import Quote  # noqa: E402
+from qa.types import Quote  # noqa: E402
 
 
 def kept(row: dict, claims: bool) -> bool:

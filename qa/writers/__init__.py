@@ -7,6 +7,7 @@ answer text with `[n]` markers. The caller checks every citation the same way wh
 - `choose`: picks the writer the configuration names
 """
 
-from .contract import Draft, Generator
+from ..types import Draft
+from .contract import Generator
 
 __all__ = ["Draft", "Generator"]

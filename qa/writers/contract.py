@@ -1,6 +1,6 @@
 """The generator contract: a `Draft` in, answer text with `[n]` markers out, streamed.
 
-A `Draft` is everything known before any language model runs: the (standalone) question, the
+A `Draft` (`qa.types`) is everything known before any language model runs: the (standalone) question, the
 evidence quotes numbered 1..n in order, whether the articles answer it, and any conflict. A
 generator only writes text; the caller verifies its citations (`qa.citations.verify`) the same
 way whichever generator wrote it.
@@ -10,20 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
-from ..conflicts import Found
-from ..evidence import Evidence
-from ..question import QuestionInfo
-
-
-@dataclass
-class Draft:
-    question: str
-    standalone: str
-    info: QuestionInfo
-    evidence: Evidence
-    conflicts: list[Found] = field(default_factory=list)
+from ..types import Draft
 
 
 class Generator(ABC):

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from ..phrase import attached_phrase, has_value
 from ..question import OTHER
-from .contract import Draft, Generator
+from ..types import Draft
+from .contract import Generator
 
 MAX_SUPPORT = 2  # quotes after the opening phrase
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from .contract import Draft, Generator
+from ..types import Draft
+from .contract import Generator
 
 SYSTEM_PROMPT = (
     "You read numbered sentences from articles and answer a question with their exact words. "
