@@ -27,7 +27,7 @@ from .embedder import Embedder
 from .int8_model import MINILM_INT8, MODEL_FILE, TOKENIZER_FILE
 
 MAX_WORD_PIECES = 256  # MiniLM's max_seq_length in sentence-transformers
-MICRO_BATCH = 16  # texts per session call
+MICRO_BATCH = 8  # texts per session call (8 beat 4, 16 and 32 on 2 cores: docs/BENCHMARKS.md)
 
 
 class OnnxMiniLMEmbedding(Embedder):
