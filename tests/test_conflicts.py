@@ -195,3 +195,15 @@ def test_a_bare_date_line_is_not_a_side():
     a = quote("a.txt", "The tunnel will open to traffic on Tuesday, March 4, the roads agency said.")
     b = quote("b.txt", "February 27, 2025")
     assert detect(info, [a, b]) == []
+
+
+@pytest.mark.parametrize(("second", "conflict"), [(0.7, True), (0.6, True), (0.3, False)])
+def test_a_date_far_down_the_evidence_is_not_a_side(second: float, conflict: bool):
+    """Two wordings of one event disagree on its date; a date in a quote that scores far below the
+    first side is most often another event's, and is no side (qa.conflicts.ATTACHED_SCORE)."""
+    a = quote("a.txt", "The gathering is expected to be held on Tuesday, 12 March, in the old port town.")
+    b = quote("b.txt", "Officials said the summit could take place around 14 March, after the fair.", similarity=second)
+    found = detect(analyze("When will the summit take place?"), [a, b])
+    assert bool(found) == conflict
+    if conflict:
+        assert found[0].topic == "date" and [s.quote.source for s in found[0].sides] == ["a.txt", "b.txt"]
