@@ -90,8 +90,6 @@ class Assistant:
             try:
                 self.retriever.refresh()
                 if 0 < self.retriever.size <= max_chunks:
-                    from .types import Passage
-
                     passages = [
                         Passage(c.id, c.source, "", None, c.text, c.start, c.end) for c in self.store.all_chunks()
                     ]

@@ -40,7 +40,7 @@ class Retriever:
         self.candidates = candidates
         self._lock = threading.Lock()
         self._fingerprint: frozenset | None = None
-        self._bm25: Lexical | None = None
+        self._lexical: Lexical | None = None
         self._versions: set[str] = set()
         self._marker: str | None = None  # the store's generation when last listed
         self._checked = 0.0
@@ -72,7 +72,7 @@ class Retriever:
             chunks = self.store.all_chunks()
             self._versions = {r.version for r in records.values()}
             self.size = len(chunks)
-            self._bm25 = Lexical(chunks) if chunks else None
+            self._lexical = Lexical(chunks) if chunks else None
             df: Counter = Counter()
             for chunk in chunks:
                 df.update(set(content_terms(chunk.text)))
@@ -95,7 +95,7 @@ class Retriever:
         if query_embedding is None and mode != "bm25":
             query_embedding = self.embedder.get_query_embedding(question)
         dense = self._dense_results(query_embedding) if mode != "bm25" else []
-        lexical = self._bm25.search(question, self.candidates) if mode != "dense" and self._bm25 else []
+        lexical = self._lexical.search(question, self.candidates) if mode != "dense" and self._lexical else []
         if mode == "dense":
             fused = dense
         elif mode == "bm25":
@@ -131,11 +131,13 @@ class Lexical:
         import Stemmer
 
         self._bm25s = bm25s
-        self.stemmer = stem = Stemmer.Stemmer("english")
+        self.stemmer = Stemmer.Stemmer("english")
         self.chunks = chunks
         self.index = bm25s.BM25()
-        texts = [c.text for c in chunks]
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stem, token_pattern=self.TOKENS, show_progress=False)
+        tokens = bm25s.tokenize(
+            [c.text for c in chunks], stopwords="en", stemmer=self.stemmer, token_pattern=self.TOKENS,
+            show_progress=False,
+        )
         self.index.index(tokens, show_progress=False)
 
     def search(self, question: str, k: int) -> list[tuple[Chunk, float]]:

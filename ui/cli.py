@@ -303,12 +303,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return _dispatch(*_parse(argv))
+
+
+def _parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return parser, parser.parse_args(argv)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
@@ -337,8 +344,9 @@ def run() -> None:
     one object at a time (~0.5 s of a ~4 s cold ask on two cores, docs/BENCHMARKS.md). Every other
     command exits normally.
     """
-    rc = main()
-    if next((a for a in sys.argv[1:] if not a.startswith("-")), "") == "ask":
+    parser, args = _parse(None)
+    rc = _dispatch(parser, args)
+    if args.command == "ask":
         try:
             sys.stdout.flush()
             sys.stderr.flush()
