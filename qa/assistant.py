@@ -32,7 +32,7 @@ from . import (
 )
 from . import conflicts as conflict_rules
 from .answerability import Scorer
-from .citations import verify
+from .citations import unquoted_values, verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
 from .evidence import attach, candidates, collect, merge_passages, select
@@ -43,7 +43,7 @@ from .retrieval import Retriever
 from .rewrite import candidates as rewrite_candidates
 from .types import Answer, Conflict, ConflictSide, Draft, Evidence, Passage, Quote, set_pages
 from .writers.contract import Generator
-from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, read_phrase
+from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, is_phrase_reply, read_phrase
 
 _MARKER = re.compile(r"\[\d+\]")
 HISTORY_MESSAGES = 8  # the conversation a follow-up is read against: the last 4 exchanges
@@ -373,9 +373,13 @@ class Assistant:
             generator=self.generator.name,
             timings=dict(extractive.timings),
         )
-        if (_UNSURE.search(text) or _NONE.match(text)) and "[" not in text:
-            # The model votes for refusal. The scorer alone decides only when it is sure; below that
-            # the two agree that the articles do not answer, and no stage may turn that into an answer.
+        quotes = [q.text for q in draft.evidence.quotes]
+        guessed = is_phrase_reply(text) and unquoted_values(text, quotes, draft.standalone)
+        if ((_UNSURE.search(text) or _NONE.match(text)) and "[" not in text) or guessed:
+            # The model votes for refusal: it says so, or it writes a value no evidence sentence holds
+            # (asked to copy the answer, it guessed one). The scorer alone decides only when it is sure;
+            # below that the two agree that the articles do not answer, and no stage may turn that into an
+            # answer.
             if draft.evidence.confidence >= self.scorer.sure_threshold:
                 extractive.notices.append(
                     "The language model did not find the answer in these passages; "

@@ -107,6 +107,27 @@ def supports(sentence: str, quote_texts: list[str], question: str = "", claims: 
     return not claims or attached(sentence, joined, question)
 
 
+def unquoted_values(text: str, quote_texts: list[str], question: str = "") -> list[str]:
+    """The numbers and capitalised names of `text` that neither the quotes nor the question contain.
+
+    A reader asked to copy its answer from the quotes that writes a value they do not hold has not
+    found the answer there: "$100 million [2]" over quotes that give no sum is a guess, and the
+    caller counts it as a vote that the articles do not answer (`Assistant._finish`).
+    """
+    body = _GROUP.sub(" ", text)
+    folded = fold(" ".join(quote_texts))
+    question_folded = fold(question)
+    out = []
+    for token in _NAMES_NUMBERS.findall(body):
+        t = fold(token)
+        if t in STOPWORDS or t in question_folded or t in folded:
+            continue
+        if all(part in folded or part in question_folded for part in re.split(r"[ -]", t)):
+            continue
+        out.append(token)
+    return out
+
+
 def _negated_match(sentence: str, joined: str) -> bool:
     """Does the quote sentence closest to this negated claim say it negatively too?"""
     terms = set(content_terms(sentence))

@@ -48,6 +48,8 @@ from .clauses import (
 )
 from .text import STOPWORDS, fold
 
+_SENTENCES = re.compile(r"(?<=[.!?])[\"”’)]*\s+")
+
 
 def _overlaps(a: Value, b: Value) -> bool:
     return a.kind == b.kind == "name" and bool(a.key & b.key) or _matches(a, b)
@@ -138,6 +140,8 @@ def attached(claim: str, quote: str, question: str = "") -> bool:
 
 def why_not(claim: str, quote: str, question: str = "") -> str | None:
     """Why the quote does not back the claim's values (None when it does)."""
+    if _verbatim(claim, quote):
+        return None
     q = parse(quote)
     qcaps = frozenset(t.low for t in q.toks if _is_cap(t))
     c = _claim(claim, qcaps)
@@ -167,6 +171,17 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
         if all(reasons):
             return f"{sorted(cv.key)}: {reasons[0]}"
     return None
+
+
+def _verbatim(claim: str, quote: str) -> bool:
+    """Is the claim one whole sentence of the quote, word for word? Then it attaches every value as the quote
+    does, whatever the clause segmentation makes of it (a sentence with "not" in one clause once failed the
+    negation check against itself)."""
+    def norm(text: str) -> str:
+        return " ".join(text.split()).rstrip(" .!?")
+
+    wanted = norm(claim)
+    return bool(wanted) and any(norm(s) == wanted for s in _SENTENCES.split(quote))
 
 
 def _comparison_agrees(c: Parsed, q: Parsed) -> bool:

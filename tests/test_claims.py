@@ -70,6 +70,17 @@ def test_negation_is_checked_clause_by_clause():
     assert not attached("The hall did not move in 1877", "It was not until 1877 that the hall moved.")
 
 
+def test_a_sentence_quoted_whole_is_backed_by_itself():
+    # the negation sits in one clause ("not on the ridge"), the best-matching clause has none: the
+    # clause-by-clause check once rejected this sentence against itself, and so dropped it from answers
+    quote = "The fire started in Mill Canyon, not on Pine Ridge where smoke was first seen, investigators said."
+    assert attached(quote, quote)
+    assert attached(quote, f"Crews worked all night. {quote} The park stays closed.")
+    assert not attached("Smoke was first seen in Mill Canyon.", quote)  # a corruption of it is still caught
+    doc = f"Crews worked all night. {quote}"
+    assert verify(f"{quote} [1]", [_quote(doc, quote)], {"a.txt": doc}.get).citations
+
+
 def test_supports_runs_the_claim_check_unless_asked_not_to():
     sentence = "The bridge opened in 1932"
     assert supports(sentence, [FERRY], claims=False)  # every word is there

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 
 import pytest
 from conftest import ROOT, SEED_FILES, free_port, require
@@ -97,6 +98,23 @@ def test_model_refusal_on_answering_passages_shows_the_passages(base, server):
     answer = with_server(base, server.url).ask(QUESTION)
     assert answer.answerable and answer.generator == "extractive" and "Khasan" in answer.text
     assert any("did not find the answer" in n for n in answer.notices)
+
+
+def test_a_model_that_guesses_a_value_no_quote_holds_votes_for_refusal(base, server):
+    server.mode = "guess"
+    a = with_server(base, server.url)
+    weights = a.scorer.weights
+    try:
+        a.scorer.weights = replace(weights, sure_threshold=1.01)  # the scorer is never sure: the vote counts
+        answer = a.ask(QUESTION)
+        assert not answer.answerable and answer.citations == [] and answer.related
+        assert "1066" not in answer.text and any("found no answer" in n for n in answer.notices)
+        a.scorer.weights = replace(weights, sure_threshold=0.0)  # the scorer is sure: the passages are shown
+        answer = a.ask(QUESTION)
+        assert answer.answerable and answer.generator == "extractive" and "Khasan" in answer.text
+        assert "1066" not in answer.text and any("did not find the answer" in n for n in answer.notices)
+    finally:
+        a.scorer.weights = weights
 
 
 def test_unanswerable_question_never_reaches_the_model(base, server):

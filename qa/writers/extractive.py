@@ -52,6 +52,16 @@ _READ = re.compile(r"^\s*[\"“]?(?P<phrase>[^\n\[\]]{1,200}?)[\"”]?\s*\[(?P<n
 MAX_PHRASE_WORDS = 25
 
 
+def is_phrase_reply(reply: str) -> bool:
+    """Is the reply in the format the model is asked for: one short phrase, with or without its "[n]"?
+    (A server model that answers in sentences is checked sentence by sentence instead.)"""
+    body = re.sub(r"\[\d+\]", " ", reply).strip().rstrip(".")
+    return bool(body) and "\n" not in body and len(body.split()) <= MAX_PHRASE_WORDS and not _NEXT_SENTENCE.search(body)
+
+
+_NEXT_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")
+
+
 def read_phrase(reply: str, draft: Draft) -> str | None:
     """A model's "phrase [n]" reply as a direct answer, if the phrase is verbatim in quote n and holds
     the kind of value asked for; None otherwise (the reply is then checked as free text).
