@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from qa.assistant import normalize_history
-from qa.citations import split_answer, verify
+from qa.citations import split_answer, unquoted_values, verify
 from qa.conflicts import durations, time_conflict, time_value
 from qa.evidence import merge_passages
 from qa.question import DURATION, NUMBER, OTHER, PERSON, PLACE, TIME, analyze, has_cue
 from qa.rewrite import needs_context, rule_rewrite
 from qa.text import content_terms, normalize_answer
 from qa.types import Passage, Quote
+from qa.writers.extractive import is_phrase_reply
 
 DOC = (
     "Kim was accompanied by senior officials. The delegation includes Choe Sun-hui and Jo Chun-ryong. "
@@ -182,3 +183,18 @@ def test_a_follow_ups_best_quote_has_a_word_of_the_follow_up_itself():
     # none of the follow-up's own words anywhere: the order stands
     other = analyze(standalone.replace("replaced her as conductor", "was she"), original="Who was she?")
     assert select(other, [last, answer], 0.9, 0.5, stats).quotes[0] is last
+
+
+def test_a_reply_value_no_quote_holds_is_found_and_a_quoted_one_is_not():
+    quotes = ["The mill was sold to Ana Vel for 4,000 crowns in 1932.", "It burned down two years later."]
+    assert unquoted_values("4,000 crowns [1]", quotes) == []
+    assert unquoted_values("Ana Vel [1]", quotes) == []
+    assert unquoted_values("$100 million [2]", quotes) == ["100"]
+    assert unquoted_values("Edo Varn [1]", quotes) == ["Edo Varn"]
+    assert unquoted_values("In 1950 [1]", quotes, "Was it sold in 1950?") == []  # the question's own value
+
+
+def test_a_phrase_reply_is_one_short_phrase():
+    assert is_phrase_reply("4 May 1932 [2]") and is_phrase_reply("NONE") and is_phrase_reply("Ana Vel.")
+    assert not is_phrase_reply("The mill was sold in 1932 [1]. It burned down two years later [2].")
+    assert not is_phrase_reply("[1]") and not is_phrase_reply(" ".join(["word"] * 30))
