@@ -153,13 +153,28 @@ def _describe_time(v: TimeValue) -> str:
     return " ".join(p for p in parts if p)
 
 
+def question_names(info: QuestionInfo) -> set[str]:
+    """Stems of the question's capitalised words after its first ("Mara", "Tellen", "Oskarby")."""
+    return {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
+
+
+def names_enough(info: QuestionInfo, q: Quote) -> bool:
+    """Does the quote name at least half of what the question names? A date read from the attached
+    phrase alone (`_attached_dates`, which asks no shared event words) is a side only then: two dates
+    of unrelated events, each in a sentence with one word of "When was the Old Mill Bridge
+    built?", are no disagreement. (The event-word reading keeps its own test: "the leader" there may
+    stand for a name.)"""
+    names = question_names(info)
+    return not names or 2 * len(names & q.terms) >= len(names)
+
+
 def event_terms(info: QuestionInfo, stats=None) -> set[str]:
     """The question's event words: its terms minus names and the words that are everywhere.
 
     "arrive" in "When did Mara Tellen arrive in Oskarby?" (not the names, not "Tellen" in a corpus about her).
     """
     common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
-    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
+    names = question_names(info)
     return info.term_set - common - names or info.term_set - common or info.term_set
 
 
@@ -437,8 +452,7 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
 def _subject_terms(info: QuestionInfo) -> set[str]:
     """The question's terms minus the names it mentions (in a small store every word is "common",
     so `event_terms` may have nothing left but a name)."""
-    names = {stem(w.lower()) for w in re.findall(r"(?<=\s)[A-Z][a-z]+", info.text)}
-    return info.term_set - names or info.term_set
+    return info.term_set - question_names(info) or info.term_set
 
 
 def same_subject(
@@ -513,11 +527,13 @@ def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) ->
     """Dates that the claim check attaches to what the question asks about, in different articles,
     that cannot both hold ("expected to be held on 12 September" vs "could take place around 13
     September"). Catches the event worded differently in each article, which the event-word
-    reading above needs to be the same."""
+    reading above needs to be the same. A side must name what the question names (`names_enough`)."""
     from .phrase import attached_phrase
 
     sides: list[tuple[TimeValue, Side]] = []
     for q in quotes[:depth]:
+        if not names_enough(info, q):
+            continue
         phrase = attached_phrase(info, q.text)
         value = time_value(phrase, q.published) if phrase else None
         if not value or not value.dates:

@@ -207,3 +207,16 @@ def test_a_date_far_down_the_evidence_is_not_a_side(second: float, conflict: boo
     assert bool(found) == conflict
     if conflict:
         assert found[0].topic == "date" and [s.quote.source for s in found[0].sides] == ["a.txt", "b.txt"]
+
+
+def test_dates_of_sentences_without_the_questions_names_are_no_sides():
+    """Each of two unrelated sentences holds one word of "Mill Harbour Bridge" and a date: no
+    disagreement on when the bridge was built. Sentences that name it disagree."""
+    info = analyze("When was the Mill Harbour Bridge built?")
+    a = quote("a.txt", "The garden at the mill was laid out on 5 July 2005.", similarity=0.5)
+    b = quote("b.txt", "The harbour ferry service was set up on 24 April 1954.", similarity=0.5)
+    assert detect(info, [a, b]) == []
+    c = quote("c.txt", "The Mill Harbour Bridge was built on 5 July 1932.")
+    d = quote("d.txt", "The Mill Harbour Bridge, built on 6 June 1930, is the oldest in the town.")
+    found = detect(info, [c, d])
+    assert found and found[0].topic == "date" and {s.quote.source for s in found[0].sides} == {"c.txt", "d.txt"}
