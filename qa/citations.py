@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .claims import attached
 from .text import STOPWORDS, containment, content_terms, fold, is_instruction
 from .types import Citation, Quote, Verified
+from .values import words_to_number
 
 _GROUP = re.compile(r"\s*(?:[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】])+")
 _NUMBERS = re.compile(r"\d+")
@@ -117,10 +118,13 @@ def unquoted_values(text: str, quote_texts: list[str], question: str = "") -> li
     body = _GROUP.sub(" ", text)
     folded = fold(" ".join(quote_texts))
     question_folded = fold(question)
+    # a figure written another way is no guess: "1000" for "1,000", "7" for "seven"
+    stated = {n.replace(",", "") for n in re.findall(r"\d[\d,]*", folded)}
+    stated |= {str(int(v)) for w in re.findall(r"[a-z]{3,}", folded) if (v := words_to_number(w)) is not None}
     out = []
     for token in _NAMES_NUMBERS.findall(body):
         t = fold(token)
-        if t in STOPWORDS or t in question_folded or t in folded:
+        if t in STOPWORDS or t in question_folded or t in folded or t.replace(",", "") in stated:
             continue
         if all(part in folded or part in question_folded for part in re.split(r"[ -]", t)):
             continue

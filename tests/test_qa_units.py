@@ -192,6 +192,7 @@ def test_a_reply_value_no_quote_holds_is_found_and_a_quoted_one_is_not():
     assert unquoted_values("$100 million [2]", quotes) == ["100"]
     assert unquoted_values("Edo Varn [1]", quotes) == ["Edo Varn"]
     assert unquoted_values("In 1950 [1]", quotes, "Was it sold in 1950?") == []  # the question's own value
+    assert unquoted_values("4000 crowns [1]", quotes) == [] and unquoted_values("2 years [2]", quotes) == []
 
 
 def test_a_phrase_reply_is_one_short_phrase():
