@@ -155,6 +155,7 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
 
     if not _negation_agrees(c, q, segs_of, claim_stems):
         return "negation differs"
+    claim_negated = _negated(ct, list(range(len(ct))))  # a negated claim is the negation check's to judge
     if not _comparison_agrees(c.p, q):
         return "the comparison is the other way round"
     for vi, cv in enumerate(c.p.values):
@@ -167,10 +168,23 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
             if any(k.replace("d", "", 1) in qfold or k in qfold for k in cv.key):
                 continue
             return f"{cv.key} not in the quote"
+        if not claim_negated and all(_denied(q.toks, qv.first) for qv in occurrences):
+            return f"{sorted(cv.key)}: the quote denies it"
         reasons = [_fits(c, vi, cv, q, qv, segs_of, quote_stems) for qv in occurrences]
         if all(reasons):
             return f"{sorted(cv.key)}: {reasons[0]}"
     return None
+
+
+def _denied(toks: list[Tok], first: int) -> bool:
+    """Is the value starting at token `first` denied where it stands: "not on Pine Hill", "never Ana Vel"?
+    ("not only X", "not until 1877" affirm it.)"""
+    k = first - 1
+    if k >= 0 and toks[k].low in _PREPOSITIONS:
+        k -= 1
+    if k < 0 or toks[k].sent != toks[first].sent or not _NEGATION.match(toks[k].low):
+        return False
+    return toks[k + 1].low not in _NEUTRAL_AFTER.get(toks[k].low, ())
 
 
 def _verbatim(claim: str, quote: str) -> bool:

@@ -81,6 +81,14 @@ def test_a_sentence_quoted_whole_is_backed_by_itself():
     assert verify(f"{quote} [1]", [_quote(doc, quote)], {"a.txt": doc}.get).citations
 
 
+def test_a_value_the_quote_denies_is_not_backed_by_it():
+    quote = "The fire started in Mill Canyon, not on Pine Ridge where smoke was first seen."
+    assert why_not("The fire started on Pine Ridge", quote) == "['pine', 'ridge']: the quote denies it"
+    assert attached("The fire started in Mill Canyon", quote)
+    assert attached("The fire did not start on Pine Ridge", quote)  # the claim denies it too
+    assert attached("Ana Vel sang", "Not only Ana Vel but also Edo Varn sang.")  # "not only" affirms
+
+
 def test_supports_runs_the_claim_check_unless_asked_not_to():
     sentence = "The bridge opened in 1932"
     assert supports(sentence, [FERRY], claims=False)  # every word is there
