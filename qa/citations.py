@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .claims import attached
-from .text import STOPWORDS, containment, content_terms, fold, is_instruction
+from .text import SENTENCE_END, STOPWORDS, containment, content_terms, fold, is_instruction
 from .types import Citation, Quote, Verified
 from .values import words_to_number
 
@@ -40,7 +40,6 @@ SUPPORT = 0.5
 # A negated claim ("Vel was never there") shares its words with the sentence it denies: the
 # sentence that backs it must be negated too.
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")  # not "…": quotes elide mid-sentence
 
 
 @dataclass
@@ -88,7 +87,7 @@ def supports(sentence: str, quote_texts: list[str], question: str = "", claims: 
     """
     joined = " ".join(quote_texts)
     if is_instruction(joined) and not is_instruction(sentence):
-        joined = " ".join(s for s in _SENTENCE_END.split(joined) if not is_instruction(s))
+        joined = " ".join(s for s in SENTENCE_END.split(joined) if not is_instruction(s))
     terms = set(content_terms(sentence))
     # what the sentence adds to the question must be in the quote; a sentence that only restates
     # the question ("... was written by the harbour board") must be in the quote as a whole
@@ -135,7 +134,7 @@ def unquoted_values(text: str, quote_texts: list[str], question: str = "") -> li
 def _negated_match(sentence: str, joined: str) -> bool:
     """Does the quote sentence closest to this negated claim say it negatively too?"""
     terms = set(content_terms(sentence))
-    best = max(_SENTENCE_END.split(joined), key=lambda s: containment(terms, set(content_terms(s))), default="")
+    best = max(SENTENCE_END.split(joined), key=lambda s: containment(terms, set(content_terms(s))), default="")
     return bool(_NEGATION.search(best))
 
 

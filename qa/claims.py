@@ -46,9 +46,7 @@ from .clauses import (
     _words,
     parse,
 )
-from .text import STOPWORDS, fold
-
-_SENTENCES = re.compile(r"(?<=[.!?])[\"”’)]*\s+")
+from .text import SENTENCE_END, STOPWORDS, fold
 
 
 def _overlaps(a: Value, b: Value) -> bool:
@@ -195,7 +193,7 @@ def _verbatim(claim: str, quote: str) -> bool:
         return " ".join(text.split()).rstrip(" .!?")
 
     wanted = norm(claim)
-    return bool(wanted) and any(norm(s) == wanted for s in _SENTENCES.split(quote))
+    return bool(wanted) and any(norm(s) == wanted for s in SENTENCE_END.split(quote))
 
 
 def _comparison_agrees(c: Parsed, q: Parsed) -> bool:

@@ -293,6 +293,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
 
+# Where a sentence of a quote ends: after . ! or ?, closing quotes and brackets included; not at "…"
+# (quotes elide mid-sentence).
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+")
+
 def fold(text: str) -> str:
     """Lower-case, fold typographic punctuation and accents (for comparisons only)."""
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))

@@ -52,14 +52,15 @@ _READ = re.compile(r"^\s*[\"“]?(?P<phrase>[^\n\[\]]{1,200}?)[\"”]?\s*\[(?P<n
 MAX_PHRASE_WORDS = 25
 
 
+_NEXT_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")
+
+
 def is_phrase_reply(reply: str) -> bool:
     """Is the reply in the format the model is asked for: one short phrase, with or without its "[n]"?
     (A server model that answers in sentences is checked sentence by sentence instead.)"""
     body = re.sub(r"\[\d+\]", " ", reply).strip().rstrip(".")
     return bool(body) and "\n" not in body and len(body.split()) <= MAX_PHRASE_WORDS and not _NEXT_SENTENCE.search(body)
 
-
-_NEXT_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")
 
 
 def read_phrase(reply: str, draft: Draft) -> str | None:
