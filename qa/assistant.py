@@ -35,7 +35,7 @@ from .answerability import Scorer
 from .citations import unquoted_values, verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
-from .evidence import attach, candidates, collect, merge_passages, select
+from .evidence import attach, candidates, collect, merge_passages, refuse_without_value, select
 from .features import document_word_sets
 from .question import analyze
 from .rerank import Reranker
@@ -297,7 +297,7 @@ class Assistant:
         t2 = time.perf_counter()
         quotes = collect(passages, sentences, top=self.evidence_passages)
         evidence = select(info, quotes, answers, self.scorer.threshold, self.retriever.stats)
-        evidence = attach(info, evidence, quotes)
+        evidence = refuse_without_value(info, attach(info, evidence, quotes))
         found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
         if found:
             evidence = _with_conflict_sides(evidence, found)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .features import Candidate
+from .features import Candidate, specifics, word_set
 from .phrase import VALUED, answer_phrase, attached_phrase
-from .question import PERSON
+from .question import NUMBER, PERSON, TIME, has_cue
 from .text import is_instruction, jaccard, question_terms
 from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
 from .values import words_to_number
@@ -219,11 +219,42 @@ def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: i
                                 evidence.confidence)
     if info.kind not in VALUED or attached_phrase(info, best.text):
         return evidence
+    # A quote further down that holds a value but fewer of the question's names and figures is about
+    # something else: "he led 30,000 men" does not say how many men the question's leader led.
+    spec = specifics(info.original or info.text)
+    named = _named(spec, best.text)
     for q in quotes[:depth]:
-        if attached_phrase(info, q.text):
+        if attached_phrase(info, q.text) and _named(spec, q.text) >= named:
             rest = [c for c in evidence.quotes if c is not q]
             return Evidence([q, *rest][: len(evidence.quotes)], True, evidence.reason, evidence.confidence)
     return evidence
+
+
+def refuse_without_value(info: QuestionInfo, evidence: Evidence) -> Evidence:
+    """Evidence for a "how many/much" or a "when" question that states no value of the kind asked
+    for is no answer: the sentence closest to "How many ships sailed?" that holds no count of ships,
+    nor a bare number, is about the voyage, not the fleet (`qa.phrase.answer_phrase` decides what
+    counts); one closest to "When did the mill close?" that holds no date, year, century or word of
+    time ("later", "after", "since") says what happened, not when. The learned scorer weighs this as
+    one feature among many; here it is a rule, because the extractive answer would otherwise quote
+    a sentence that cannot answer. "Who" and "where" are left to the scorer: an organisation or a
+    common noun can answer them, and no pattern tells those apart from any other words."""
+    if not evidence.answerable or info.kind not in (NUMBER, TIME):
+        return evidence
+    question = info.original or info.text
+    for q in evidence.quotes:
+        # a word of time answers "when"; "several types" answers "how many types"
+        cue = has_cue(info.kind, q.text, question, info.counted) if info.kind == TIME or info.counted else False
+        if cue or answer_phrase(info, q.text):
+            return evidence
+    return Evidence(evidence.quotes, False, f"no evidence sentence states a {info.kind} for the question",
+                    evidence.confidence)
+
+
+def _named(spec: list[str], text: str) -> int:
+    """How many of the question's specifics (`qa.features.specifics`) a sentence holds."""
+    have = word_set(text)
+    return sum(1 for w in spec if w in have)
 
 
 # A sentence that opens with a definite or anaphoric word continues the one before it.

@@ -21,12 +21,17 @@ from .claims import attached
 from .question import DURATION, NUMBER, PERSON, PLACE, TIME
 from .text import STOPWORDS, fold, stem, words
 from .types import QuestionInfo
-from .values import MONTHS, WEEKDAY, WEEKDAYS, YEAR, bare_value, date_spans, quantities
+from .values import MONTHS, WEEKDAY, WEEKDAYS, bare_value, date_spans, quantities, year_spans
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
 _YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
 _DECADE = re.compile(r"\b(?:early |mid-|mid |late )?(1[5-9]\d0|20\d0)s\b")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.I)
+_AGO = re.compile(
+    r"(?:~|\b(?:about|some|around|roughly|nearly|over)\s+)?\b\d[\d,.]*(?:\s+(?:thousand|million|billion))?"
+    r"\s+(?:years?|decades?|centuries|millennia)\s+ago\b",
+    re.I,
+)
 _DURATION = re.compile(
     r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|a|an)"
     r"[- ](?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b",
@@ -66,7 +71,9 @@ def _spans_time(text: str) -> list[tuple[int, int]]:
             b += year.end()
         spans.append((a, b))
     covered = lambda i: any(a <= i < b for a, b in spans)  # noqa: E731 - a tiny local predicate
-    for pattern in (_DECADE, YEAR, _CLOCK, WEEKDAY):
+    spans += [m.span() for m in _AGO.finditer(text) if not covered(m.start())]  # "~8,000 years ago"
+    spans += [(a, b) for a, b in year_spans(text) if not covered(a)]
+    for pattern in (_DECADE, _CLOCK, WEEKDAY):
         spans += [m.span() for m in pattern.finditer(text) if not covered(m.start())]
     return spans
 
@@ -103,18 +110,73 @@ def _spans(kind: str, text: str, info: QuestionInfo) -> list[tuple[int, int]]:
     if kind == DURATION:
         return [m.span() for m in _DURATION.finditer(text)]
     if kind == NUMBER:
-        found = [(q.start, q.end) for q in quantities(text)]
-        if info.counted:
-            counted = [
-                (q.start, q.end) for q in quantities(text) if any(stem(w) == info.counted for w in q.after[:3])
-            ]
-            found = counted or found
-        return found
+        return [(q.start, q.end) for q in _answering_quantities(info, text)]
     if kind == PERSON:
         return _spans_names(text)
     if kind == PLACE:
         return _spans_names(text, place=True)
     return []
+
+
+# Words a measured amount is given in ("ten times their weight", "40 tonnes", "3 km"): general English.
+MEASURES = frozenset(
+    [
+        "times", "percent", "per", "cent", "degrees", "metres", "meters", "km", "kilometres", "kilometers",
+        "miles", "mi", "feet", "ft", "foot", "inches", "cm", "mm", "m", "mph", "sq", "square", "cubic", "kg",
+        "kilograms", "grams", "g", "tonnes", "tons", "tonne", "ton", "pounds", "lb", "lbs", "ounces", "oz",
+        "litres", "liters", "gallons", "barrels", "acres", "hectares", "ha", "calories", "watts", "kw", "mw", "gw",
+        "kwh", "volts", "hours", "days", "weeks", "months", "years", "minutes", "seconds", "half", "halves",
+        "third", "thirds", "quarter", "quarters", "fifth", "fifths", "sixth", "sixths", "seventh", "sevenths",
+        "eighth", "eighths", "ninth", "ninths", "tenth", "tenths",
+    ]
+)
+_COUNTED_PHRASE = re.compile(r"\bhow many ((?:[\w’'-]+\s+){0,2}[\w’'-]+)", re.I)
+
+
+def counted_words(question: str) -> set[str]:
+    """The stems of what a "how many" question counts: "How many foreign trips has ..." -> {foreign,
+    trip}; the words after "how many" up to the first function word."""
+    m = _COUNTED_PHRASE.search(question)
+    if not m or words(m.group(1))[0] in ("times", "more", "other"):  # how often, how many more: no noun
+        return set()
+    out = set()
+    for w in words(m.group(1)):
+        if w in _FUNCTION:
+            break
+        out.add(stem(w))
+    return out
+
+
+_MEASURED = re.compile(r"\bhow (?:much|far|deep|tall|high|wide|heavy|fast)\b", re.I)
+_SHARE = re.compile(r"\bwhat (?:percentage|per ?cent)\b", re.I)
+
+
+def _answering_quantities(info: QuestionInfo, text: str) -> list:
+    """The quantities of `text` that can answer a "how many/much" question.
+
+    A number followed by a noun counts that noun: "12 months later" does not answer "how many
+    provinces", "two radio networks" does not answer "how much did they pay". So for a question that
+    names what it counts, a number that counts it wins, else only a bare one (nothing counted after
+    it: "rose to 30,000."); for "how much/far/deep ...", only an amount (a currency, a share, a
+    measure) or a bare one; for "what percentage", only a share.
+    """
+    found = quantities(text)
+    question = info.original or info.text
+    asked = counted_words(question)
+    if asked:
+        counting = [q for q in found if any(stem(w) in asked for w in q.after[:3])]
+        return counting or [q for q in found if _counts_nothing(q)]
+    if _SHARE.search(question):
+        return [q for q in found if q.is_percent or (q.after and q.after[0] in ("percent", "per"))]
+    if _MEASURED.search(question):
+        return [q for q in found if _counts_nothing(q) or (q.after and q.after[0] in MEASURES)]
+    return found
+
+
+def _counts_nothing(q) -> bool:
+    """A figure with a unit, or with no noun after it ("rose to 30,000.", "30,000 are"); "two of
+    them" counts them."""
+    return q.bare or bool(q.unit) or (bool(q.after) and q.after[0] in _FUNCTION and q.after[0] != "of")
 
 
 def _new(span_text: str, question_words: set[str]) -> bool:

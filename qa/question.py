@@ -19,7 +19,12 @@ PERSON, TIME, PLACE, NUMBER, DURATION, OTHER = "person", "time", "place", "numbe
 
 _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bhow (long|many (years|months|weeks|days|hours))\b"), DURATION),
-    (re.compile(r"\bhow (many|much|far|old|big|large|tall|fast)\b|\bwhat (percentage|number|amount)\b"), NUMBER),
+    (
+        re.compile(
+            r"\bhow (many|much|far|old|big|large|tall|fast|deep|high|wide|heavy)\b|\bwhat (percentage|number|amount)\b"
+        ),
+        NUMBER,
+    ),
     (re.compile(r"\b(when|what (time|date|day|year|month)|which (day|date|year|month)|since when)\b"), TIME),
     (
         re.compile(

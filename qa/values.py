@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from vectorstore.documents import MONTHS as _MONTHS
 
+from .text import STOPWORDS
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -171,16 +173,34 @@ class Quantity:
         return self.unit == "%"
 
 
+# What follows a bare year rather than a count: punctuation, the end, or a function word ("in 911 as
+# a fief", "1234, conquering"); a count is followed by what it counts ("1500 soldiers").
+_AFTER_YEAR = re.compile(
+    r"^(?:\s*(?:[,.;:)\]–-]|$)|\s+(?:as|and|or|when|while|after|before|until|to|the|a|an|in|on|at|by|for|with|"
+    r"from|of|he|she|it|they|his|her|its|their|this|that|which|who|was|were|is|had|has)\b)",
+    re.I,
+)
+_BEFORE_YEAR = re.compile(r"\b(?:in|since|until|till|circa|c\.)\s+$", re.I)
+
+
 def _is_year(m: re.Match, text: str) -> bool:
+    """A four-digit number from 1800 to 2100, or one from 100 to 2100 that reads as a year: after
+    "in", "since", "until" and before punctuation or a function word ("in 911 as", "in 1685,")."""
     num = m.group("num")
-    if m.group("cur") or m.group("mult") or m.group("scale") or m.group("pct") or not re.fullmatch(r"\d{4}", num):
+    if m.group("cur") or m.group("mult") or m.group("scale") or m.group("pct") or not re.fullmatch(r"\d{3,4}", num):
         return False
-    return 1800 <= int(num) <= 2100
+    if len(num) == 4 and 1800 <= int(num) <= 2100:
+        return True
+    return (
+        100 <= int(num) <= 2100
+        and bool(_BEFORE_YEAR.search(text[: m.start("num")]))
+        and bool(_AFTER_YEAR.match(text[m.end("num") :]))
+    )
 
 
 def quantities(text: str) -> list[Quantity]:
     """The counts, amounts and percentages of a sentence (not years, dates, times or ordinals)."""
-    skip = [(a, b) for a, b in date_spans(text)]
+    skip = [*date_spans(text), *year_spans(text)]
     out: list[Quantity] = []
     for m in _QUANTITY.finditer(text):
         if any(a <= m.start("num") < b for a, b in skip) or _is_year(m, text):
@@ -223,7 +243,7 @@ def quantities(text: str) -> list[Quantity]:
         before = [w.lower() for w in _TOKEN.findall(text[max(0, start - 200) : start])][-20:]
         bare = not re.match(r"\s*[^\W\d_]", text[end:])  # "risen to 12, officials said": nothing counted
         shown_end = end
-        if after and not unit:  # "12 people", "nine deaths": the noun the number counts
+        if after and not unit and after[0] not in STOPWORDS:  # "12 people", "nine deaths": what it counts
             nm = _TOKEN.search(text, end)
             if nm and nm.start() - end <= 2 and not text[end : nm.start()].strip():
                 shown_end = nm.end()
@@ -257,6 +277,43 @@ _MD = re.compile(
 _DM = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(to|-|–)\s*(\d{{1,2}}))?\s+(?:of\s+)?{MONTH_PATTERN}", re.I)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.I)
+_YEAR_LIKE = re.compile(r"(?<![\d.,$€£¥])\b(\d{3,4})\b(?![.,]\d|%)(?:\s*(BC|BCE|AD|CE)\b)?")
+_YEAR_PREP = re.compile(
+    r"\b(?:in|since|until|till|by|from|circa|c\.|around|before|after|between|of the year)\s+$", re.I
+)
+_ERA_BEFORE = re.compile(r"\b(?:AD|CE)\s+$")
+_RANGE_NEXT = re.compile(r"^\s*[–-]\s*\d{2,4}\b")
+_CENTURY = re.compile(
+    r"\b(?:(?:early|mid|late)[- ])?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|"
+    r"ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+    r"twentieth|twenty-first)[- ]centur(?:y|ies)(?:\s+(?:BC|BCE|AD|CE)\b)?",
+    re.I,
+)
+
+
+def year_spans(text: str) -> list[tuple[int, int]]:
+    """Where a text names a year of any era, or a century: `YEAR` (1800-2099, the years news
+    compares) and also "in 1291", "(1249–1314)", "800 AD", "in 911, ...", "the 6th century BC".
+
+    A three- or four-digit number before 1800 is a year only where it reads as one: an era beside it,
+    a preposition of time before it ("in", "since", "by"), the start of a range ("1249–1314"), or, for
+    a three-digit one after "in" or "since", nothing counted after it ("in 911 as", not "in 300 ships")."""
+    spans = [m.span() for m in _CENTURY.finditer(text)]
+    for m in _YEAR_LIKE.finditer(text):
+        value, a = int(m.group(1)), m.start()
+        if any(x <= a < y for x, y in spans) or not 100 <= value <= 2099:
+            continue
+        before, after = text[:a], text[m.end(1) :]
+        four = len(m.group(1)) == 4
+        if (
+            m.group(2)
+            or _ERA_BEFORE.search(before)
+            or (four and value >= 1800)
+            or (four and (_YEAR_PREP.search(before) or _RANGE_NEXT.match(after) or re.match(r"^\s*[,.;:)]", after)))
+            or (_BEFORE_YEAR.search(before) and _AFTER_YEAR.match(after))
+        ):
+            spans.append(m.span())
+    return sorted(spans)
 
 
 def month_number(name: str) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
-from qa.evidence import select, unstated_figures
+from qa.evidence import refuse_without_value, select, unstated_figures
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
 from qa.phrase import answer_phrase
 from qa.question import analyze
@@ -152,3 +152,59 @@ def test_a_figure_of_the_question_that_no_evidence_states_refuses():
     far = quote("They came from the north.", before.end + 40)
     assert not select(analyze("Where did the ships of 1624 come from?"), [far, before], 0.9, 0.1, stats).answerable
     assert unstated_figures("What share did 18-49 year olds give in the 1980s?", [came]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # a number that counts another noun does not count the question's
+        ("How many provinces did the kingdom have?", "Exactly 12 months later the kingdom became a republic."),
+        # "how much" asks for an amount: a count of things is none
+        ("How much did the mill pay for the land?", "The mill owned two farms and a barn near the river."),
+        ("How much did her aunts give her?", "In 1880, two of her aunts paid for the journey."),
+        # a year is no count, in any century
+        ("How many soldiers did the duke send?", "The duke took the city in 1234, ending the siege."),
+        ("How many men did the count lead?", "The county, which began in 911 as a fief, passed to his son."),
+        # "how deep" asks for a measure
+        ("How deep is the lake?", "The lake consists of three basins joined by a channel."),
+        ("What percentage of pupils passed?", "Some 400 pupils passed the exam that year."),
+    ],
+)
+def test_a_number_of_another_kind_is_no_answer_phrase(question: str, sentence: str):
+    assert answer_phrase(analyze(question), sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "phrase"),
+    [
+        ("How many counties has the republic?", "It is divided into 47 semi-autonomous counties.",
+         "47 semi-autonomous"),
+        ("How many people are descended from the poet?", "Some 30,000 are descended from him.", "Some 30,000"),
+        ("How many foreign trips has she made?", "She has made seven trips abroad.", "seven trips"),
+        ("How much does the sector contribute?", "The sector contributes 61% of output.", "61%"),
+        ("How much do the larvae eat?", "They eat ten times their own weight.", "ten times"),
+        ("How deep is the lake?", "The lake is 251 metres deep.", "251 metres"),
+        ("When did the king ban the trade?", "The king in 1291 forbade the trade.", "1291"),
+        ("When was the astronomer born?", "The astronomer Ana Vel (1249–1314) mapped the sky.", "1249"),
+        ("When did the reform begin?", "In the early 11th century the dukes began a reform.", "early 11th century"),
+        ("When did the delta form?", "The delta began to form (~8,000 years ago).", "~8,000 years ago"),
+        ("How much of the flow does the canal take?", "Two thirds of the flow goes west.", "Two thirds"),
+    ],
+)
+def test_the_number_or_date_the_question_asks_for_is_the_phrase(question: str, sentence: str, phrase: str):
+    assert answer_phrase(analyze(question), sentence) == phrase
+
+
+def test_a_count_or_date_question_whose_evidence_states_none_is_refused():
+    def evidence(question: str, *texts: str) -> Evidence:
+        quotes = [quote(t, 200 * i) for i, t in enumerate(texts)]
+        return refuse_without_value(analyze(question), Evidence(quotes, True, "test"))
+
+    assert not evidence("How many ships sailed?", "The fleet sailed at dawn from the north.").answerable
+    assert not evidence("When was the priest ordained?", "The priest was ordained in the old chapel.").answerable
+    # one sentence with a value of the kind is enough; a word of time answers "when"
+    assert evidence("How many ships sailed?", "The fleet sailed at dawn.", "Seven ships left.").answerable
+    assert evidence("When was the priest ordained?", "He was ordained after the war.").answerable
+    assert evidence("How many types of boat are there?", "Several types of boat are made.").answerable
+    # other kinds are left to the scorer
+    assert evidence("Who ordained the priest?", "The priest was ordained in the old chapel.").answerable

@@ -16,6 +16,7 @@ from qa.values import (
     same_name,
     same_quantity,
     words_to_number,
+    year_spans,
 )
 
 
@@ -122,3 +123,18 @@ def test_names_and_places():
     assert names("Police said the inquiry goes on.") == []
     assert places("The plane landed in Tarsk after the storm.") == [frozenset({"tarsk"})]
     assert places("It landed at Velmor airport", exclude={"velmor"}) == []
+
+
+def test_years_of_any_century_read_as_years_only_where_they_read_as_years():
+    def years(text: str) -> list[str]:
+        return [text[a:b] for a, b in year_spans(text)]
+
+    assert years("The king in 1291 forbade the trade.") == ["1291"]
+    assert years("The astronomer (1249–1314) mapped the sky.") == ["1249", "1314"]
+    assert years("The county, which began in 911 as a fief, grew.") == ["911"]
+    assert years("since the 6th century BC, and by the early 11th century") == ["6th century BC", "early 11th century"]
+    assert years("It sailed in 300 ships.") == [] and years("It rose by 300.") == []
+    assert years("About 1500 soldiers died.") == []
+    # and a year is no count
+    assert quantities("The king in 1291 forbade the trade.") == []
+    assert [q.text for q in quantities("About 1500 soldiers died.")] == ["About 1500 soldiers"]
