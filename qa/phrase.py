@@ -21,7 +21,7 @@ from .claims import attached
 from .question import DURATION, NUMBER, PERSON, PLACE, TIME
 from .text import STOPWORDS, fold, stem, words
 from .types import QuestionInfo
-from .values import MONTHS, WEEKDAY, WEEKDAYS, bare_value, date_spans, quantities, year_spans
+from .values import MONTHS, WEEKDAY, WEEKDAYS, Quantity, bare_value, date_spans, quantities, year_spans
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
 _YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
@@ -151,7 +151,7 @@ _MEASURED = re.compile(r"\bhow (?:much|far|deep|tall|high|wide|heavy|fast)\b", r
 _SHARE = re.compile(r"\bwhat (?:percentage|per ?cent)\b", re.I)
 
 
-def _answering_quantities(info: QuestionInfo, text: str) -> list:
+def _answering_quantities(info: QuestionInfo, text: str) -> list[Quantity]:
     """The quantities of `text` that can answer a "how many/much" question.
 
     A number followed by a noun counts that noun: "12 months later" does not answer "how many
@@ -173,7 +173,7 @@ def _answering_quantities(info: QuestionInfo, text: str) -> list:
     return found
 
 
-def _counts_nothing(q) -> bool:
+def _counts_nothing(q: Quantity) -> bool:
     """A figure with a unit, or with no noun after it ("rose to 30,000.", "30,000 are"); "two of
     them" counts them."""
     return q.bare or bool(q.unit) or (bool(q.after) and q.after[0] in _FUNCTION and q.after[0] != "of")
