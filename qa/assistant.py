@@ -35,7 +35,7 @@ from .answerability import Scorer
 from .citations import unquoted_values, verify
 from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
-from .evidence import attach, candidates, collect, merge_passages, refuse_without_value, select
+from .evidence import attach, candidates, collect, merge_passages, refuse_without_value, select, with_antecedent
 from .features import document_word_sets
 from .question import analyze
 from .rerank import Reranker
@@ -298,6 +298,7 @@ class Assistant:
         quotes = collect(passages, sentences, top=self.evidence_passages)
         evidence = select(info, quotes, answers, self.scorer.threshold, self.retriever.stats)
         evidence = refuse_without_value(info, attach(info, evidence, quotes))
+        evidence = with_antecedent(info, evidence, quotes)
         found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
         if found:
             evidence = _with_conflict_sides(evidence, found)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .features import Candidate, specifics, word_set
 from .phrase import VALUED, answer_phrase, attached_phrase
-from .question import NUMBER, PERSON, TIME, has_cue
+from .question import NUMBER, OTHER, PERSON, TIME, has_cue
 from .text import is_instruction, jaccard, question_terms
 from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
 from .values import words_to_number
@@ -249,6 +249,31 @@ def refuse_without_value(info: QuestionInfo, evidence: Evidence) -> Evidence:
             return evidence
     return Evidence(evidence.quotes, False, f"no evidence sentence states a {info.kind} for the question",
                     evidence.confidence)
+
+
+# A sentence that opens with a pronoun or a demonstrative names its subject in the sentence before.
+_ANAPHOR = re.compile(r"^[“\"]?(?:it|this|these|that|those|he|she|they|its|his|her|their|such)\b", re.I)
+
+
+def with_antecedent(info: QuestionInfo, evidence: Evidence, quotes: list[Quote]) -> Evidence:
+    """Evidence whose best quote says "It has been called ..." also quotes the sentence before it, which
+    says what "it" is: for "What has been called X?" that sentence holds the answer, and for any
+    question the reader sees what the quote is about. It goes first where the answer opens with the
+    quote itself (no answer phrase), second where a phrase of the best quote opens it. Only a sentence
+    that was retrieved (a neighbour in the same passage) can be added."""
+    if not evidence.answerable or not evidence.quotes or not _ANAPHOR.match(evidence.quotes[0].text):
+        return evidence
+    best = evidence.quotes[0]
+    if info.kind != OTHER and attached_phrase(info, best.text) is None:
+        return evidence  # the answer opens with this quote as it stands; its neighbours are the better use
+    before = _preceding(best, quotes)
+    if not before or any(q is before[0] for q in evidence.quotes[:2]):
+        return evidence
+    rest = [q for q in evidence.quotes[1:] if q is not before[0]]
+    # a question of a kind with phrases opens with a phrase of the first quote (`qa.writers.extractive`):
+    # it must still come from the best quote
+    ordered = [best, before[0], *rest] if info.kind != OTHER else [before[0], best, *rest]
+    return Evidence(ordered[: len(evidence.quotes) + 1], True, evidence.reason, evidence.confidence)
 
 
 def _named(spec: list[str], text: str) -> int:

@@ -5,9 +5,10 @@ years of work." opens with "4 May 1932", not the whole sentence. The phrase is c
 sentence verbatim (so the citation check sees exactly the cited words), by the kind of value the
 question asks for (`qa.question`): a date or year for "when", a duration for "how long", a
 count or amount for "how many/much", a capitalised name for "who", a capitalised place after a
-preposition for "where". Of the candidates that the question does not already contain, the one
-nearest to the question's own words in the sentence wins ("opened" is next to the date, not to
-"two years"). For "who" questions every name in a list is kept: "A, B and C".
+preposition for "where" (a reference mark such as "[7]" is no figure: `qa.values.quantities`). Of
+the candidates that the question does not already contain, the one nearest to the question's own
+words in the sentence wins ("opened" is next to the date, not to "two years"). For "who" questions
+every name in a list is kept: "A, B and C".
 
 No phrase is returned for other questions ("what", "why", "how"), or when the sentence holds
 no candidate: the answer then opens with the sentence itself.

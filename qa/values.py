@@ -180,9 +180,13 @@ def _is_year(m: re.Match, text: str) -> bool:
     return 1800 <= int(num) <= 2100  # older years: `year_spans`, which `quantities` skips
 
 
+# A reference mark of a saved web page or a paper: "[7]", "[note 3]", "[citation needed]" counts nothing.
+_FOOTNOTE = re.compile(r"\[(?:[a-z]+\s+)?\d+[a-z]?\]", re.I)
+
+
 def quantities(text: str) -> list[Quantity]:
     """The counts, amounts and percentages of a sentence (not years, dates, times or ordinals)."""
-    skip = [*date_spans(text), *year_spans(text)]
+    skip = [*date_spans(text), *year_spans(text), *(m.span() for m in _FOOTNOTE.finditer(text))]
     out: list[Quantity] = []
     for m in _QUANTITY.finditer(text):
         if any(a <= m.start("num") < b for a, b in skip) or _is_year(m, text):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
-from qa.evidence import refuse_without_value, select, unstated_figures
+from qa.evidence import refuse_without_value, select, unstated_figures, with_antecedent
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
 from qa.phrase import answer_phrase
 from qa.question import analyze
@@ -168,6 +168,8 @@ def test_a_figure_of_the_question_that_no_evidence_states_refuses():
         # "how deep" asks for a measure
         ("How deep is the lake?", "The lake consists of three basins joined by a channel."),
         ("What percentage of pupils passed?", "Some 400 pupils passed the exam that year."),
+        # a reference mark of a saved web page counts nothing
+        ("How deep is the lake?", "[note 7] The lake lies in three basins.[12]"),
     ],
 )
 def test_a_number_of_another_kind_is_no_answer_phrase(question: str, sentence: str):
@@ -208,3 +210,28 @@ def test_a_count_or_date_question_whose_evidence_states_none_is_refused():
     assert evidence("How many types of boat are there?", "Several types of boat are made.").answerable
     # other kinds are left to the scorer
     assert evidence("Who ordained the priest?", "The priest was ordained in the old chapel.").answerable
+
+
+def test_a_quote_that_opens_with_it_brings_the_sentence_that_says_what_it_is():
+    named = "The Velm school is a tradition of river painting."
+    it = "It has been described as painting with an emphasis on light."
+    other = "Painters of the coast worked in oils."
+
+    def chosen(question: str, best: str, *retrieved: Quote) -> list[str]:
+        quotes = [quote(best, 200), *retrieved]
+        evidence = with_antecedent(analyze(question), Evidence([quotes[0], quote(other, 900)], True, "test"), quotes)
+        return [q.text for q in evidence.quotes]
+
+    before = quote(named, 200 - len(named) - 1)  # the sentence right before, in the same article
+    # "what" takes no phrase: the sentence naming "it" leads, so the answer shows it
+    assert chosen("What has been described as painting with an emphasis on light?", it, before) == [named, it, other]
+    info = analyze("What has been described as painting with an emphasis on light?")
+    evidence = with_antecedent(info, Evidence([quote(it, 200)], True, "test"), [quote(it, 200), before])
+    assert compose(Draft(info.text, info.text, info, evidence)).startswith(f"{named} [1] {it} [2]")
+    # a sentence that does not open with a pronoun, or has no retrieved neighbour before it, is left alone
+    assert chosen("What has been described as painting?", named.replace("The", "A"), before) == [
+        named.replace("The", "A"), other]
+    assert chosen("What has been described as painting with an emphasis on light?", it) == [it, other]
+    # for a "when" question the phrase still comes from the best quote, which stays first
+    dated = "It opened in 1932 after two years of work."
+    assert chosen("When did the Velm school open?", dated, before)[:2] == [dated, named]
