@@ -48,6 +48,18 @@ def test_abbreviations_do_not_split():
     ]
 
 
+def test_brackets_and_titles_do_not_split():
+    text = "Vel was born on 10 July [O.S. 28 June] 1856 at Mt. Orla under Gen. Brin. It rained (see p. 4). Next."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Vel was born on 10 July [O.S. 28 June] 1856 at Mt. Orla under Gen. Brin.",
+        "It rained (see p. 4).",
+        "Next.",
+    ]
+    # a bracket that no later sentence closes joins nothing
+    text = "It rose (see below. It fell. Then more."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["It rose (see below.", "It fell.", "Then more."]
+
+
 def test_group_size_and_overlap():
     spans = [(i * 10, i * 10 + 9) for i in range(10)]
     chunks = group_sentences(spans, ChunkingConfig(sentences=4, overlap=1, max_chars=1000))

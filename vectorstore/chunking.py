@@ -3,8 +3,10 @@
 Sentences come from NLTK's Punkt model (the copy llama-index ships, so nothing is
 downloaded), applied line by line: in these articles a line break always ends a unit (a
 byline, a heading, a paragraph), and Punkt alone would glue "Ana Vel" to the next
-paragraph. Punkt's `span_tokenize` gives offsets into the text, so every sentence, and every
-chunk built from whole sentences, satisfies `text[start:end] == chunk.text` by construction.
+paragraph. Two of Punkt's false breaks are undone (`_rejoin`): inside a bracket that the next
+sentence closes, and after a title it does not know ("Mt.", "Gen."). Punkt's `span_tokenize`
+gives offsets into the text, so every sentence, and every chunk built from whole sentences,
+satisfies `text[start:end] == chunk.text` by construction.
 
 Why not llama-index's `SentenceSplitter`: it measures chunks in tokens and re-joins split
 pieces, so its `start_char_idx`/`end_char_idx` are not guaranteed to be exact and chunks can
@@ -56,17 +58,40 @@ _LINE = re.compile(r"[^\n]+")
 BLOCK = 10_000  # Punkt's regexes slow down badly on very long lines; feed it blocks of this size
 
 
+SPLITTER = 2  # bump when sentence boundaries change: a document's chunks are then rebuilt on its next ingest
+# Titles Punkt's English model does not know as abbreviations ("met Gen. Ana Vel at Mt. Velm"): a
+# sentence never ends on one when a capitalised word follows.
+_TITLE_END = re.compile(r"\b(?:Mt|Ft|Gen|Col|Lt|Capt|Sgt|Gov|Sen|Rep|Prof|Rev|Hon|Fr|Sr|Jr|Mme|Mlle|Messrs)\.$")
+
+
 def split_sentences(text: str, max_chars: int = 800) -> list[Span]:
     """(start, end) of every sentence in `text`, in order, trimmed of surrounding whitespace."""
     tokenizer = _punkt()
     spans: list[Span] = []
     for line in _LINE.finditer(text):
         for base, end in _blocks(text, line.start(), line.end()):
-            for s, e in tokenizer.span_tokenize(text[base:end]):
-                s, e = _trim(text, base + s, base + e)
+            found = [_trim(text, base + a, base + b) for a, b in tokenizer.span_tokenize(text[base:end])]
+            for s, e in _rejoin(text, found):
                 if e > s:
                     spans.extend(_cut_long(text, s, e, max_chars))
     return spans
+
+
+def _rejoin(text: str, spans: list[Span]) -> list[Span]:
+    """Punkt's sentences with two kinds of false break undone: inside brackets ("born on 10 July [O.S.
+    28 June] 1856": a sentence that opens a bracket the next one closes continues into it), and
+    after a title (`_TITLE_END`) followed by a capitalised word."""
+    out: list[Span] = []
+    for s, e in spans:
+        if out:
+            ps, pe = out[-1]
+            prev, this = text[ps:pe], text[s:e]
+            unclosed = any(prev.count(a) > prev.count(b) and this.count(b) > this.count(a) for a, b in ("()", "[]"))
+            if unclosed or (_TITLE_END.search(prev) and text[s : s + 1].isupper()):
+                out[-1] = (ps, e)
+                continue
+        out.append((s, e))
+    return out
 
 
 def _blocks(text: str, start: int, end: int) -> list[Span]:
@@ -124,7 +149,7 @@ def group_sentences(sentences: list[Span], config: ChunkingConfig) -> list[Span]
 
 def document_version(doc_hash: str, config: ChunkingConfig, embedder: str) -> str:
     """16 hex digits naming this content as processed with these settings."""
-    key = f"{doc_hash}|{config.sentences}|{config.overlap}|{config.max_chars}|{embedder}"
+    key = f"{doc_hash}|{config.sentences}|{config.overlap}|{config.max_chars}|{embedder}|{SPLITTER}"
     return content_hash(key)[:16]
 
 
