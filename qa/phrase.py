@@ -150,6 +150,8 @@ def counted_words(question: str) -> set[str]:
 
 _MEASURED = re.compile(r"\bhow (?:much|far|deep|tall|high|wide|heavy|fast)\b", re.I)
 _SHARE = re.compile(r"\bwhat (?:percentage|per ?cent)\b", re.I)
+_AGE = re.compile(r"\bhow old\b|\bat what age\b", re.I)
+_AGE_AFTER = frozenset(["years", "year", "months", "old"])
 
 
 def _answering_quantities(info: QuestionInfo, text: str) -> list[Quantity]:
@@ -159,7 +161,8 @@ def _answering_quantities(info: QuestionInfo, text: str) -> list[Quantity]:
     provinces", "two radio networks" does not answer "how much did they pay". So for a question that
     names what it counts, a number that counts it wins, else only a bare one (nothing counted after
     it: "rose to 30,000."); for "how much/far/deep ...", only an amount (a currency, a share, a
-    measure) or a bare one; for "what percentage", only a share.
+    measure) or a bare one; for "how old", an age ("aged 13", "13 years old", a bare 13); for "what
+    percentage", only a share.
     """
     found = quantities(text)
     question = info.original or info.text
@@ -167,6 +170,9 @@ def _answering_quantities(info: QuestionInfo, text: str) -> list[Quantity]:
     if asked:
         counting = [q for q in found if any(stem(w) in asked for w in q.after[:3])]
         return counting or [q for q in found if _counts_nothing(q)]
+    if _AGE.search(question):  # "aged 13", "13 years old", "at 13,": an age, not "one hand"
+        return [q for q in found if q.bare or (q.after and q.after[0] in _AGE_AFTER)
+                or q.before[-1:] in (["aged"], ["age"]) or q.before[-2:] == ["age", "of"]]
     if _SHARE.search(question):
         return [q for q in found if q.is_percent or (q.after and q.after[0] in ("percent", "per"))]
     if _MEASURED.search(question):
@@ -194,8 +200,8 @@ def answer_phrase(info: QuestionInfo, sentence: str) -> str | None:
     if not spans:
         return None
     if info.kind == PERSON and len(spans) > 1:
-        names = [sentence[a:b] for a, b in sorted(spans)][:4]
-        return ", ".join(names[:-1]) + " and " + names[-1]
+        names = list(dict.fromkeys(sentence[a:b] for a, b in sorted(spans)))[:4]  # each name once
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     anchors = [m.start() for m in re.finditer(r"[^\W_]+", sentence) if stem(fold(m.group(0))) in info.term_set]
     if not anchors:
         a, b = spans[0]

@@ -36,6 +36,8 @@ BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of 
          "Tuesday, September 12, 2023"),
         ("Where did the ferry dock?", "The ferry docked at Port Velm after a night crossing.", "Port Velm"),
         ("How much was the takeover worth?", "The takeover was valued at $1.9bn, the company said.", "$1.9bn"),
+        # each name of a list once
+        ("Who was in the film?", "The film starred Ana Vel and Edo Varn, and Ana Vel sang.", "Ana Vel and Edo Varn"),
     ],
 )
 def test_answer_phrase(question: str, sentence: str, phrase: str):
@@ -168,6 +170,8 @@ def test_a_figure_of_the_question_that_no_evidence_states_refuses():
         # "how deep" asks for a measure
         ("How deep is the lake?", "The lake consists of three basins joined by a channel."),
         ("What percentage of pupils passed?", "Some 400 pupils passed the exam that year."),
+        # "how old" asks for an age
+        ("How old was the prince when he was crowned?", "It restored his power on the one hand."),
         # a reference mark of a saved web page counts nothing
         ("How deep is the lake?", "[note 7] The lake lies in three basins.[12]"),
     ],
@@ -191,6 +195,7 @@ def test_a_number_of_another_kind_is_no_answer_phrase(question: str, sentence: s
         ("When did the reform begin?", "In the early 11th century the dukes began a reform.", "early 11th century"),
         ("When did the delta form?", "The delta began to form (~8,000 years ago).", "~8,000 years ago"),
         ("How much of the flow does the canal take?", "Two thirds of the flow goes west.", "Two thirds"),
+        ("How old was the prince when he was crowned?", "At the age of 13 he was crowned.", "13"),
     ],
 )
 def test_the_number_or_date_the_question_asks_for_is_the_phrase(question: str, sentence: str, phrase: str):
