@@ -258,9 +258,11 @@ _ANAPHOR = re.compile(r"^[“\"]?(?:it|this|these|that|those|he|she|they|its|his
 def with_antecedent(info: QuestionInfo, evidence: Evidence, quotes: list[Quote]) -> Evidence:
     """Evidence whose best quote says "It has been called ..." also quotes the sentence before it, which
     says what "it" is: for "What has been called X?" that sentence holds the answer, and for any
-    question the reader sees what the quote is about. It goes first where the answer opens with the
-    quote itself (no answer phrase), second where a phrase of the best quote opens it. Only a sentence
-    that was retrieved (a neighbour in the same passage) can be added."""
+    question the reader sees what the quote is about. It goes first for a question that takes no
+    answer phrase ("what", "why": the answer opens with the quotes themselves), second where a phrase
+    of the best quote opens the answer; a "when" or "how many" question whose best quote has no
+    phrase is left alone. Only a sentence that was retrieved (a neighbour in the same passage) can
+    be added."""
     if not evidence.answerable or not evidence.quotes or not _ANAPHOR.match(evidence.quotes[0].text):
         return evidence
     best = evidence.quotes[0]

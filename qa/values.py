@@ -180,7 +180,7 @@ def _is_year(m: re.Match, text: str) -> bool:
     return 1800 <= int(num) <= 2100  # older years: `year_spans`, which `quantities` skips
 
 
-# A reference mark of a saved web page or a paper: "[7]", "[note 3]", "[citation needed]" counts nothing.
+# A reference mark of a saved web page or a paper ("[7]", "[note 3]", "[12a]") counts nothing.
 _FOOTNOTE = re.compile(r"\[(?:[a-z]+\s+)?\d+[a-z]?\]", re.I)
 
 

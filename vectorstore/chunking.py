@@ -60,8 +60,8 @@ BLOCK = 10_000  # Punkt's regexes slow down badly on very long lines; feed it bl
 
 SPLITTER = 2  # bump when sentence boundaries change: a document's chunks are then rebuilt on its next ingest
 # Titles Punkt's English model does not know as abbreviations ("met Gen. Ana Vel at Mt. Velm"): a
-# sentence never ends on one when a capitalised word follows.
-_TITLE_END = re.compile(r"\b(?:Mt|Ft|Gen|Col|Lt|Capt|Sgt|Gov|Sen|Rep|Prof|Rev|Hon|Fr|Sr|Jr|Mme|Mlle|Messrs)\.$")
+# sentence never ends on one when a capitalised word follows ("Jr." and "Sr." often do end one).
+_TITLE_END = re.compile(r"\b(?:Mt|Ft|Gen|Col|Lt|Capt|Sgt|Gov|Sen|Rep|Prof|Rev|Fr|Mme|Mlle|Messrs)\.$")
 
 
 def split_sentences(text: str, max_chars: int = 800) -> list[Span]:
