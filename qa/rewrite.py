@@ -49,8 +49,11 @@ def exchanges(history: Sequence[dict]) -> list[tuple[str, str]]:
 
 def gist(answer: str, max_words: int = 25) -> str:
     """The first sentence of an answer, without citation markers or a sources block."""
+    from vectorstore.chunking import split_sentences  # Punkt: "St. George's" is not two sentences
+
     text = _CITATIONS.sub("", answer.split("\n\n")[0]).strip()
-    first = re.split(r"(?<=[.!?])\s+", text)[0]
+    spans = split_sentences(text, max_chars=100_000)
+    first = text[spans[0][0] : spans[0][1]] if spans else text
     words = first.split()
     return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
 

@@ -97,6 +97,10 @@ def test_follow_up_readings_offer_each_recent_exchange():
     assert len(readings) == 2
     assert "Where is the harbour?" in readings[0] and "Ana Vel" in readings[1]
     assert candidates("When did the tower open to visitors?", history) == ["When did the tower open to visitors?"]
+    # the last answer's first sentence is its context, and "St." does not end it
+    church = [{"role": "user", "content": "Which church is oldest?"},
+              {"role": "assistant", "content": "St. Ana's Church in Velm, in use since 1769 [1]. It is small. [2]"}]
+    assert candidates("When was it founded?", church)[0].endswith("— St. Ana's Church in Velm, in use since 1769.)")
 
 
 def test_ellipsis_takes_its_kind_from_the_context():
