@@ -49,7 +49,7 @@ def exchanges(history: Sequence[dict]) -> list[tuple[str, str]]:
 
 def gist(answer: str, max_words: int = 25) -> str:
     """The first sentence of an answer, without citation markers or a sources block."""
-    from vectorstore.chunking import split_sentences  # Punkt: "St. George's" is not two sentences
+    from vectorstore.chunking import split_sentences  # Punkt: "St. Ana's Church" is not two sentences
 
     text = _CITATIONS.sub("", answer.split("\n\n")[0]).strip()
     spans = split_sentences(text, max_chars=100_000)
