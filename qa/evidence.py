@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from .features import Candidate, specifics, word_set
 from .phrase import VALUED, answer_phrase, attached_phrase
 from .question import NUMBER, OTHER, PERSON, TIME, has_cue
-from .text import STOPWORDS, is_instruction, jaccard, question_terms, stem, words
+from .text import is_instruction, jaccard, question_terms
 from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
-from .values import MONTHS, WEEKDAYS, words_to_number
+from .values import words_to_number
 
 NEAR_DUPLICATE = 0.6  # Jaccard of stemmed content terms above which two sentences are "the same"
 
@@ -141,9 +141,6 @@ def select(
     missing = unstated_figures(info.original or info.text, [*chosen, *_preceding(best, quotes)])
     if answerable and missing:
         answerable, reason = False, f"no evidence sentence states the question's {', '.join(missing)}"
-    unnamed = unstated_names(info, [best, *_preceding(best, quotes)])
-    if answerable and unnamed:
-        answerable, reason = False, f"the best evidence sentence does not name the question's {', '.join(unnamed)}"
     return Evidence(chosen, answerable, reason, confidence)
 
 
@@ -279,41 +276,6 @@ def with_antecedent(info: QuestionInfo, evidence: Evidence, quotes: list[Quote])
     # it must still come from the best quote
     ordered = [best, before[0], *rest] if info.kind != OTHER else [before[0], best, *rest]
     return Evidence(ordered[: len(evidence.quotes) + 1], True, evidence.reason, evidence.confidence)
-
-
-_NOT_NAMES = STOPWORDS | frozenset(MONTHS) | frozenset(WEEKDAYS)  # dates are `unstated_figures`' to judge
-_NAME_SEQ = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][\w’'-]*(?:\s+(?:of\s+)?[A-Z][\w’'-]*)*")
-
-
-def unstated_names(info: QuestionInfo, quotes: list[Quote]) -> list[str]:
-    """For a "when", "how many/much" or "how long" question, the names it asks about that neither the
-    best quote nor the sentence before it names.
-
-    "How many florins a month did she earn in Varnholm?" is not answered by "She went to Orla, where
-    she worked for 60 florins a month": the figure is of another place. Unlike `unstated_figures`,
-    only the best quote counts (with the sentence before it, which may name the subject), because
-    the figure the answer opens with comes from it; and only names that stand as nouns
-    (`_head_names`), because a name describing a noun ("Varnian rituals") is often worded otherwise.
-    Dev trade (docs/EVALUATION.md): 2 more of 47 near-miss questions refused, 2 of 600 answerable lost.
-    Names of other kinds of question are left to the scorer: a "who" or "what" answer may name them
-    in any sentence."""
-    if info.kind not in VALUED:
-        return []
-    have = set().union(*(word_set(q.text) for q in quotes))
-    return [w for w in _head_names(info.original or info.text) if w not in have]
-
-
-def _head_names(question: str) -> list[str]:
-    """The stems of the question's names that stand as nouns ("in Varnholm?", "Ana Vel's"), not as
-    modifiers of a lower-case word ("Varnian rituals", "East Velm students"), which evidence often
-    words otherwise."""
-    out = []
-    for m in _NAME_SEQ.finditer(question):
-        nxt = re.match(r"\s+([a-z]+)", question[m.end() :])
-        if nxt and nxt.group(1) not in STOPWORDS:
-            continue
-        out += [stem(w) for w in words(m.group(0)) if w not in _NOT_NAMES and len(w) > 1]
-    return list(dict.fromkeys(out))
 
 
 def _named(spec: list[str], text: str) -> int:
