@@ -268,13 +268,13 @@ def with_antecedent(info: QuestionInfo, evidence: Evidence, quotes: list[Quote])
     best = evidence.quotes[0]
     if info.kind != OTHER and attached_phrase(info, best.text) is None:
         return evidence  # the answer opens with this quote as it stands; its neighbours are the better use
-    before = _preceding(best, quotes)
-    if not before or any(q is before[0] for q in evidence.quotes[:2]):
+    before = next(iter(_preceding(best, quotes)), None)
+    if before is None or any(q is before for q in evidence.quotes[:2]):
         return evidence
-    rest = [q for q in evidence.quotes[1:] if q is not before[0]]
+    rest = [q for q in evidence.quotes[1:] if q is not before]
     # a question of a kind with phrases opens with a phrase of the first quote (`qa.writers.extractive`):
     # it must still come from the best quote
-    ordered = [best, before[0], *rest] if info.kind != OTHER else [before[0], best, *rest]
+    ordered = [best, before, *rest] if info.kind != OTHER else [before, best, *rest]
     return Evidence(ordered[: len(evidence.quotes) + 1], True, evidence.reason, evidence.confidence)
 
 
