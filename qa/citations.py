@@ -24,7 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .claims import attached
-from .text import SENTENCE_END, STOPWORDS, containment, content_terms, fold, is_instruction
+from .lexicon import NEGATIONS, STOPWORDS
+from .text import SENTENCE_END, containment, content_terms, fold, is_instruction
+from .tuning import SUPPORT
 from .types import Citation, Quote, Verified
 from .values import words_to_number
 
@@ -36,10 +38,9 @@ _META = re.compile(
     r"(the )?(articles|sources) (say|give) different)",
     re.I,
 )
-SUPPORT = 0.5
 # A negated claim ("Vel was never there") shares its words with the sentence it denies: the
 # sentence that backs it must be negated too.
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+_NEGATION = re.compile(rf"\b(?:{'|'.join(NEGATIONS)})\b|n[’']t\b", re.I)
 
 
 @dataclass

@@ -32,21 +32,21 @@ import re
 from dataclasses import dataclass
 
 from .clauses import (
-    _FUNCTION,
-    _NEGATION,
-    _NEUTRAL_AFTER,
-    _PREPOSITIONS,
-    _PRONOUNS,
-    _SUBORDINATORS,
     AUX,
+    FUNCTION_WORDS,
+    NEGATION,
+    NEUTRAL_AFTER,
+    PREPOSITIONS,
+    PRONOUNS,
+    SUBORDINATORS,
     Parsed,
     Tok,
     Value,
-    _is_cap,
-    _words,
+    is_cap,
     parse,
 )
-from .text import SENTENCE_END, STOPWORDS, fold
+from .lexicon import STOPWORDS, word_list
+from .text import SENTENCE_END, fold
 
 
 def _overlaps(a: Value, b: Value) -> bool:
@@ -66,9 +66,9 @@ def _negated(toks: list[Tok], idx: list[int], scope: set[str] | None = None) -> 
     """Is there a negation among these tokens (one that bears on `scope`'s words, when given)?"""
     words = [toks[i].low for i in idx]
     for k, w in enumerate(words):
-        if _NEGATION.match(w):
+        if NEGATION.match(w):
             rest = words[k + 1:]
-            if rest and rest[0] in _NEUTRAL_AFTER.get(w, ()):
+            if rest and rest[0] in NEUTRAL_AFTER.get(w, ()):
                 continue
             if w == "not" and any(x in {"until", "till"} for x in rest):
                 continue  # "not until 1877 did it move": it moved in 1877
@@ -90,7 +90,7 @@ def _claim(text: str, quote_caps: frozenset[str]) -> _Claim:
     p = parse(text, quote_caps)
     toks = p.toks
     start = 0
-    if toks and toks[0].low in _PREPOSITIONS | {"as", "starting", "under", "according"}:
+    if toks and toks[0].low in PREPOSITIONS | {"as", "starting", "under", "according"}:
         first_verb = next((i for i, t in enumerate(toks) if t.verb), len(toks))
         comma = next((i for i, t in enumerate(toks[:first_verb]) if t.text == ","), None)
         if comma is not None:
@@ -141,7 +141,7 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
     if _verbatim(claim, quote):
         return None
     q = parse(quote)
-    qcaps = frozenset(t.low for t in q.toks if _is_cap(t))
+    qcaps = frozenset(t.low for t in q.toks if is_cap(t))
     c = _claim(claim, qcaps)
     ct, qt = c.p.toks, q.toks
     qfold = fold(question)
@@ -178,11 +178,11 @@ def _denied(toks: list[Tok], first: int) -> bool:
     """Is the value starting at token `first` denied where it stands: "not on Pine Hill", "never Ana Vel"?
     ("not only X", "not until 1877" affirm it.)"""
     k = first - 1
-    if k >= 0 and toks[k].low in _PREPOSITIONS:
+    if k >= 0 and toks[k].low in PREPOSITIONS:
         k -= 1
-    if k < 0 or toks[k].sent != toks[first].sent or not _NEGATION.match(toks[k].low):
+    if k < 0 or toks[k].sent != toks[first].sent or not NEGATION.match(toks[k].low):
         return False
-    return toks[k + 1].low not in _NEUTRAL_AFTER.get(toks[k].low, ())
+    return toks[k + 1].low not in NEUTRAL_AFTER.get(toks[k].low, ())
 
 
 def _verbatim(claim: str, quote: str) -> bool:
@@ -246,7 +246,7 @@ def _extended(q: Parsed, qv: Value, segs_of: dict[int, list[int]]) -> list[int]:
         if nxt < len(qt) and q.seg[nxt] != seg_id and qt[nxt].sent == qt[qv.last].sent:
             apposition = segs_of[q.seg[nxt]]
             words = [qt[i].low for i in apposition if re.match(r"\w", qt[i].text)]
-            if not any(qt[i].verb for i in apposition) and words and words[0] not in _PREPOSITIONS | _SUBORDINATORS:
+            if not any(qt[i].verb for i in apposition) and words and words[0] not in PREPOSITIONS | SUBORDINATORS:
                 idx += apposition
     return idx
 
@@ -271,16 +271,18 @@ def _fits(c: _Claim, vi: int, cv: Value, q: Parsed, qv: Value, segs_of: dict[int
     claim_gov = c.p.gov.get(c.p.seg[cv.first], "")
     verb = next((ct[i].stem for i in clause if ct[i].verb and ct[i].low not in AUX and ct[i].stem), claim_gov)
     subject = {ct[i].stem for i in c.subject if words_only(ct[i], c.p.values) and i not in own}
-    is_subject = cv.kind == "name" and own <= c.subject and (cv.first == 0 or ct[cv.first - 1].low not in _PREPOSITIONS)
+    is_subject = cv.kind == "name" and own <= c.subject and (cv.first == 0 or ct[cv.first - 1].low not in PREPOSITIONS)
     seg_verbs = [i for i in seg_idx if qt[i].verb]
     seg_subject: set[str] = set()
     if seg_verbs:
         before = [i for i in seg_idx if i < seg_verbs[0]]
         if not any(qt[i].low in _DEMONSTRATIVES for i in before):  # "those trips" points back: no new subject
-            seg_subject = {qt[i].stem for i in before if words_only(qt[i], q.values) and qt[i].low not in _FUNCTION}
+            seg_subject = {
+                qt[i].stem for i in before if words_only(qt[i], q.values) and qt[i].low not in FUNCTION_WORDS
+            }
     numeric = cv.kind in {"year", "number", "date"}
     sentence_verbs = [i for i, t in enumerate(qt) if t.verb and t.sent == qt[qv.first].sent]
-    fronted = (qv.first > 0 and qt[qv.first - 1].low in _PREPOSITIONS | {"of"}
+    fronted = (qv.first > 0 and qt[qv.first - 1].low in PREPOSITIONS | {"of"}
                and (not sentence_verbs or qv.first < sentence_verbs[0]))
 
     # (names are left out: a pronoun may stand for them in the other clause)
@@ -334,7 +336,7 @@ def _shares(q: Parsed, qv: Value, idx: list[int], context: set[str]) -> bool:
 
 def _opens_clause(q: Parsed, idx: list[int]) -> bool:
     words = [q.toks[i].low for i in idx if re.match(r"\w", q.toks[i].text)]
-    return bool(words) and words[0] in _SUBORDINATORS
+    return bool(words) and words[0] in SUBORDINATORS
 
 
 def _pronoun_with_verb(verb: str, q: Parsed, segs_of: dict[int, list[int]]) -> bool:
@@ -343,7 +345,7 @@ def _pronoun_with_verb(verb: str, q: Parsed, segs_of: dict[int, list[int]]) -> b
                for i in segs_of[q.seg[vpos]])
 
 
-_OBJECT_PRONOUNS = frozenset(_words("it him her them he she they its his their"))
+_OBJECT_PRONOUNS = frozenset(word_list("it him her them he she they its his their"))
 
 
 def _subject_of_verb(c: _Claim, verb: str, cv: Value, q: Parsed, segs_of: dict[int, list[int]]) -> bool:
@@ -369,7 +371,7 @@ def _subject_of_verb(c: _Claim, verb: str, cv: Value, q: Parsed, segs_of: dict[i
             continue  # the verb has a subject of its own there
         sent_segs = [x for x in dict.fromkeys(q.seg) if qt[segs_of[x][0]].sent == qt[vpos].sent]
         k = sent_segs.index(s)
-        if any(qt[i].low in _PRONOUNS for i in before) and any(i < vpos for i in mine):
+        if any(qt[i].low in PRONOUNS for i in before) and any(i < vpos for i in mine):
             return True  # "Ada married ..., one of the men he had helped": the pronoun may be the name
         words = [qt[i] for i in idx if re.match(r"\w", qt[i].text)]
         participle = bool(words) and words[0].verb and words[0].low.endswith("ed") and any(t.low == "by" for t in words)

@@ -12,49 +12,50 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .text import IRREGULAR, QUESTION_WORDS, STOPWORDS, fold, stem
-from .values import MONTHS as MONTH_NAMES
-from .values import NUMBER_WORDS
-from .values import WEEKDAYS as WEEKDAY_NAMES
+from .lexicon import (
+    IRREGULAR,
+    MONTH_NUMBERS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    ORDINALS,
+    QUESTION_WORDS,
+    SCALES,
+    STOPWORDS,
+    word_list,
+)
+from .lexicon import WEEKDAYS as WEEKDAY_NAMES
+from .text import fold, stem
 
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, 1)}
-WEEKDAYS = frozenset(WEEKDAY_NAMES)
-_ORDINALS = {w: i for i, w in enumerate(_words(
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth"))}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+WEEKDAYS = frozenset(WEEKDAY_NAMES)  # a set: `_values` takes set differences with it
+_ORDINALS = {w: i for i, w in enumerate(ORDINALS)}
 # "one" is mostly a pronoun and "first" a paraphrase ("the first to ..."): not values to insist on
 _SOFT_NUMBERS = frozenset({"one", "first", "second"})
 _CONNECT = frozenset({"of", "de", "la", "le", "von", "van", "der", "du", "al", "el", "da", "di", "&"})
-AUX = frozenset(_words("is are was were be been being am has have had will would shall should can could may "
+AUX = frozenset(word_list("is are was were be been being am has have had will would shall should can could may "
                        "might must do does did"))
-_DETERMINERS = frozenset(_words("the a an his her its their this that these those our my your each every no "
+_DETERMINERS = frozenset(word_list("the a an his her its their this that these those our my your each every no "
                                 "any some"))
-_NOT_VERBS = frozenset(_words(
+_NOT_VERBS = frozenset(word_list(
     "hundred indeed need speed seed breed creed greed bed shed red sled during including according regarding "
     "concerning nothing something anything everything thing king morning evening spring string ring ceiling wing"))
 _IRREGULAR_PAST = frozenset(k for k in IRREGULAR if k not in {"men", "women", "children", "people"}) | {
     "set", "put", "cut", "became", "began", "ran", "won", "led", "held", "made", "rose", "fell", "grew", "lay"}
-_PREPOSITIONS = frozenset(_words(
+PREPOSITIONS = frozenset(word_list(
     "in on at from to during by for with since until till after before between within into near over under "
     "through throughout across around against among along beside except via amid toward towards upon"))
-_SUBORDINATORS = frozenset(_words(
+SUBORDINATORS = frozenset(word_list(
     "who whom whose which where while when whereas although though because that unless whether"))
 # "after/before/since/until" open a clause only when one follows; a verbless rest joins the clause before
 _CLAUSE_PREPS = frozenset({"after", "before", "since", "until"})
 _COORDINATORS = frozenset({"and", "but", "or", "nor"})
 # reporting verbs are stopwords for retrieval, but who reported what, when, matters here
 # prepositions and subordinators are never a clause's subject, whatever the stopword list says
-_FUNCTION = _PREPOSITIONS | _SUBORDINATORS | _CLAUSE_PREPS | {"also", "however", "then", "thus"}
+FUNCTION_WORDS = PREPOSITIONS | SUBORDINATORS | _CLAUSE_PREPS | {"also", "however", "then", "thus"}
 _REPORTING = frozenset({"say", "says", "said", "tell", "told", "report", "reports", "reported"})
-_PRONOUNS = frozenset(["he", "she", "it", "they", "we", "i", "you", "there"])
+PRONOUNS = frozenset(["he", "she", "it", "they", "we", "i", "you", "there"])
 _BOUNDARY_PUNCT = frozenset(",;:()[]—–")
-_NEGATION = re.compile(r"^(?:not|never|no|none|nobody|nothing|neither|nor|cannot|without|n't)$")
-_NEUTRAL_AFTER = {"not": {"only", "until", "till"}, "no": {"doubt", "less", "more", "fewer"}}
+NEGATION = re.compile(rf"^(?:{'|'.join(NEGATIONS)}|n't)$")
+NEUTRAL_AFTER = {"not": {"only", "until", "till"}, "no": {"doubt", "less", "more", "fewer"}}
 
 _TOKEN = re.compile(r"\d+[A-Z][A-Za-z]*\b|\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|n['’]t|\S", re.UNICODE)
 
@@ -117,8 +118,8 @@ def _number_key(w: str) -> str:
     return w.replace(",", "")
 
 
-def _is_cap(t: Tok) -> bool:
-    return t.text[:1].isupper() and t.low not in STOPWORDS and t.low not in MONTHS and t.low not in WEEKDAYS
+def is_cap(t: Tok) -> bool:
+    return t.text[:1].isupper() and t.low not in STOPWORDS and t.low not in MONTH_NUMBERS and t.low not in WEEKDAYS
 
 
 def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
@@ -133,17 +134,18 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
     while i < n:
         t = toks[i]
         j = i
-        if t.low in MONTHS or t.low in WEEKDAYS or (t.text.isdigit() and i + 1 < n and toks[i + 1].low in MONTHS):
+        month_next = t.text.isdigit() and i + 1 < n and toks[i + 1].low in MONTH_NUMBERS
+        if t.low in MONTH_NUMBERS or t.low in WEEKDAYS or month_next:
             parts: set[str] = set()
             while j < n:
                 x = toks[j]
-                if x.low in MONTHS or x.low in WEEKDAYS:
+                if x.low in MONTH_NUMBERS or x.low in WEEKDAYS:
                     parts.add(x.low)
                 elif x.text.isdigit() and len(x.text) <= 2 and int(x.text) <= 31:
                     parts.add(f"d{int(x.text)}")
                 elif x.text.isdigit() and len(x.text) == 4:
                     parts.add(x.text)
-                elif x.text == "," and j + 1 < n and (toks[j + 1].text.isdigit() or toks[j + 1].low in MONTHS):
+                elif x.text == "," and j + 1 < n and (toks[j + 1].text.isdigit() or toks[j + 1].low in MONTH_NUMBERS):
                     pass
                 else:
                     break
@@ -158,7 +160,7 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
             j = i
         if t.text[0].isdigit() and not re.search(r"[A-Z]", t.text):
             key = _number_key(t.low)
-            if j + 1 < n and toks[j + 1].low in _SCALES:
+            if j + 1 < n and toks[j + 1].low in SCALES:
                 key += " " + toks[j + 1].low
                 j += 1
             kind = "year" if re.fullmatch(r"1\d{3}|20\d{2}", key) else "number"
@@ -167,10 +169,10 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
             values.append(Value(kind, frozenset({key}), i, j))
             i = j + 1
             continue
-        if t.low in NUMBER_WORDS or t.low in _ORDINALS or (t.low in _SCALES and not (i and toks[i - 1].value >= 0)):
-            num = NUMBER_WORDS.get(t.low, _ORDINALS.get(t.low, 1 if t.low in _SCALES else 0))
+        if t.low in NUMBER_WORDS or t.low in _ORDINALS or (t.low in SCALES and not (i and toks[i - 1].value >= 0)):
+            num = NUMBER_WORDS.get(t.low, _ORDINALS.get(t.low, 1 if t.low in SCALES else 0))
             scale = ""
-            while j + 1 < n and toks[j + 1].low in _SCALES:
+            while j + 1 < n and toks[j + 1].low in SCALES:
                 j += 1
                 scale = toks[j].low if toks[j].low != "hundred" else scale
                 num *= 100 if toks[j].low == "hundred" else 1
@@ -179,17 +181,17 @@ def _values(toks: list[Tok], capitalised: set[str]) -> list[Value]:
             values.append(Value(kind, frozenset({key}), i, j, soft=t.low in _SOFT_NUMBERS and j == i))
             i = j + 1
             continue
-        if _is_cap(t) and (not initial(i) or t.low in capitalised or (i + 1 < n and _is_cap(toks[i + 1]))):
+        if is_cap(t) and (not initial(i) or t.low in capitalised or (i + 1 < n and is_cap(toks[i + 1]))):
             while j + 1 < n:
                 nxt = toks[j + 1]
                 glued = nxt.text[0].isdigit() and bool(re.search(r"[A-Z]", nxt.text))  # "Relay 3B"
-                if (_is_cap(nxt) or glued) and toks[j].sent == nxt.sent:
+                if (is_cap(nxt) or glued) and toks[j].sent == nxt.sent:
                     j += 1
                 elif (nxt.text == "-" and not nxt.space_before and j + 2 < n and not toks[j + 2].space_before) or (
-                        nxt.text == "." and len(toks[j].text) <= 2 and j + 2 < n and _is_cap(toks[j + 2])):
+                        nxt.text == "." and len(toks[j].text) <= 2 and j + 2 < n and is_cap(toks[j + 2])):
                     j += 2
                 elif (nxt.low in _CONNECT or (nxt.low == "the" and toks[j].low == "of")) and j + 2 < n and (
-                        _is_cap(toks[j + 2]) or toks[j + 2].low in _CONNECT):
+                        is_cap(toks[j + 2]) or toks[j + 2].low in _CONNECT):
                     j += 1
                 else:
                     break
@@ -222,7 +224,7 @@ def _mark_verbs(toks: list[Tok]) -> None:
             t.verb = prev not in _DETERMINERS
         elif (w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5):
             initial = i == 0 or toks[i - 1].sent != t.sent
-            t.verb = prev not in _DETERMINERS and prev not in _PREPOSITIONS and not (initial and w.endswith("ing"))
+            t.verb = prev not in _DETERMINERS and prev not in PREPOSITIONS and not (initial and w.endswith("ing"))
     # the plain verb after an auxiliary: "would become", "did not lead"
     for i, t in enumerate(toks):
         if t.verb and t.low in AUX:
@@ -262,15 +264,15 @@ def _segments(toks: list[Tok]) -> tuple[list[int], list[int], dict[int, str]]:
         elif t.text in _BOUNDARY_PUNCT and not (
                 t.text in "–—" and i and toks[i - 1].value >= 0 and i + 1 < n and toks[i + 1].value >= 0):
             new = True
-        elif t.low in _SUBORDINATORS or t.low in _CLAUSE_PREPS:
-            new = not (i and toks[i - 1].low in _SUBORDINATORS)  # "in which": one clause
-            if i and toks[i - 1].low in _PREPOSITIONS | {",", ";"} and t.low in _SUBORDINATORS:
+        elif t.low in SUBORDINATORS or t.low in _CLAUSE_PREPS:
+            new = not (i and toks[i - 1].low in SUBORDINATORS)  # "in which": one clause
+            if i and toks[i - 1].low in PREPOSITIONS | {",", ";"} and t.low in SUBORDINATORS:
                 new = True
         elif t.low in _COORDINATORS and i + 1 < n:
             nxt = toks[i + 1]
             if i + 3 < n and toks[i + 2].text == "-" and len(nxt.low) <= 3:
                 nxt = toks[i + 3]  # "and re-opened"
-            new = nxt.low in _DETERMINERS | _PRONOUNS | _PREPOSITIONS | AUX or nxt.verb
+            new = nxt.low in _DETERMINERS | PRONOUNS | PREPOSITIONS | AUX or nxt.verb
         if new and i:
             cur = next_id
             next_id += 1
@@ -312,7 +314,7 @@ def _segments(toks: list[Tok]) -> tuple[list[int], list[int], dict[int, str]]:
         nxt_words = [toks[i] for i in members[nxt] if re.match(r"\w", toks[i].text)] if nxt is not None else []
         if nxt_words and nxt_words[0].verb and toks[members[nxt][0]].sent == toks[members[s][0]].sent:
             continue  # "..., and, on 3 May, was elected": the adverbial goes with the verb after it
-        if not has_verb(s) and opener(s) in _PREPOSITIONS and toks[members[s][0]].sent == toks[members[prev][0]].sent:
+        if not has_verb(s) and opener(s) in PREPOSITIONS and toks[members[s][0]].sent == toks[members[prev][0]].sent:
             members[prev] = members[prev] + members[s]
             for a, b in merged.items():
                 if b == s:
@@ -326,7 +328,7 @@ def _segments(toks: list[Tok]) -> tuple[list[int], list[int], dict[int, str]]:
             members[s][0] > 0 and toks[members[s][0] - 1].text in {":", ";"}) or toks[members[s][0]].text in {":", ";"}
         if toks[members[s][0]].sent == toks[members[nxt][0]].sent and (
                 not content(s) or (s in carry and not has_verb(s))
-                or (not has_verb(s) and opener(s) in _PREPOSITIONS and (first or verb_initial(nxt)))
+                or (not has_verb(s) and opener(s) in PREPOSITIONS and (first or verb_initial(nxt)))
                 or (first and not has_verb(s) and has_time(s))):  # "Later, in May 1811, X said"
             members[nxt] = members[s] + members[nxt]
             carry.add(nxt)
@@ -354,7 +356,7 @@ def _segments(toks: list[Tok]) -> tuple[list[int], list[int], dict[int, str]]:
 @lru_cache(maxsize=4096)
 def parse(text: str, capitalised: frozenset[str] = frozenset()) -> Parsed:
     toks = _tokenize(text)
-    caps = set(capitalised) | {t.low for i, t in enumerate(toks) if i and toks[i - 1].sent == t.sent and _is_cap(t)}
+    caps = set(capitalised) | {t.low for i, t in enumerate(toks) if i and toks[i - 1].sent == t.sent and is_cap(t)}
     values = _values(toks, caps)
     _mark_verbs(toks)
     seg, raw, gov = _segments(toks)

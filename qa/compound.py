@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .types import Answer, Citation
+from .writers.extractive import REFUSAL
 
 _WH = r"(?:who|whom|whose|what|when|where|which|why|how)"
 _PREP = (
@@ -66,7 +67,7 @@ def combine(question: str, parts: Sequence[str], answers: Sequence[Answer], k: i
     texts, conflicts, rows, notices = [], [], [], []
     for part, answer in zip(parts, answers, strict=True):
         if not answer.answerable:
-            texts.append(f"The articles don't say: “{part}”")
+            texts.append(f"{REFUSAL.rstrip('.')}: “{part}”")
             continue
         renumber: dict[int, int] = {}
         for c in answer.citations:

@@ -15,22 +15,37 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import MONTHS, WEEKDAYS
+from .phrase import attached_phrase
 from .question import DURATION, TIME
-from .text import stem
+from .text import fold, stem, words
+from .tuning import (
+    ATTACHED_SCORE,
+    CLOSE_ALONE,
+    CLOSE_FOR_NAMES,
+    COMMON_TERM,
+    RELEVANT,
+    SAME_EVENT_SHARE,
+)
 from .types import Found, QuestionInfo, Quote, Side
 from .values import (
     COUNTED_SYNONYMS,
-    MONTHS,
     ORG_WORDS,
     TALLY_WORDS,
     TIME_UNITS,
     WEEKDAY,
-    WEEKDAYS,
     YEAR,
     bare_value,
+    comparable,
     dates,
     describe_duration,
+    describe_name,
     durations,
+    names,
+    places,
+    quantities,
+    same_name,
+    same_quantity,
     strip_dateline,
 )
 
@@ -59,7 +74,7 @@ _BREAK = re.compile(
     r";|\s(?:and|but) (?:will|would|was|were|is|has|had)\s|\s(?:that|after|before|while)\s|,\s(?=which|where|who)"
     # ", the council said on Thursday": when it was said is not when it happens
     r"|,\s(?=[^,;]{0,50}\b(?:said|says|told|announced|reported|confirmed|added)\s+(?:on\s+)?"
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|late|earlier)\b)",
+    rf"(?:{'|'.join(WEEKDAYS)}|yesterday|today|late|earlier)\b)",
     re.I,
 )
 
@@ -73,8 +88,6 @@ def _segments(text: str) -> list[tuple[int, int]]:
 def time_value(text: str, published: str | None = None, near: set[str] | None = None) -> TimeValue:
     """The time expressions of a sentence; with `near`, only those in a clause that holds a word
     whose stem is in `near` (the question's event: "left", "meeting", "end")."""
-    from .text import words
-
     spans = [(0, len(text))]
     if near is not None:
         segments = _segments(text)
@@ -173,13 +186,13 @@ def event_terms(info: QuestionInfo, stats=None) -> set[str]:
 
     "arrive" in "When did Mara Tellen arrive in Oskarby?" (not the names, not "Tellen" in a corpus about her).
     """
-    common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > 0.6}
+    common = {t for t in info.term_set if stats is not None and stats.n and stats.df.get(t, 0) / stats.n > COMMON_TERM}
     names = question_names(info)
     return info.term_set - common - names or info.term_set - common or info.term_set
 
 
 def _detect_time(
-    info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45, kind: str | None = None
+    info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = RELEVANT, kind: str | None = None
 ) -> list[Found]:
     """Disagreements on a date, a time of day or a duration.
 
@@ -197,7 +210,7 @@ def _detect_time(
     def same_event(a: Quote, b: Quote) -> set[str]:
         """The event words both quotes use, if they carry most of the question's event."""
         shared = events & a.terms & b.terms
-        return shared if sum(weight[t] for t in shared) >= 0.5 * sum(weight.values()) else set()
+        return shared if sum(weight[t] for t in shared) >= SAME_EVENT_SHARE * sum(weight.values()) else set()
 
     if kind == "duration":
         for i, qa_ in enumerate(relevant):
@@ -262,15 +275,13 @@ _PERSON_Q = re.compile(
 )
 _WHICH = re.compile(r"^\W*(which|whose)\b")
 # names and places recur all over a story: only quotes that share the question's event words are compared
-_CLOSE = {"name": 0.62, "place": 0.62}
+_CLOSE = {"name": CLOSE_FOR_NAMES, "place": CLOSE_FOR_NAMES}
 _NAME_KINDS = {"person"}
 _PLACE_KINDS = {"place"}
 
 
 def value_type(info: QuestionInfo) -> str | None:
     """What kind of value the question asks for, as the conflict rules compare it."""
-    from .text import fold
-
     q = fold(info.text)
     if info.kind == TIME or _DATE_Q.search(q):
         return DATE
@@ -306,10 +317,9 @@ class Reading:
     anchored: bool = False  # a count read next to the noun the question counts ("how many people")
 
 
-def _question_words(info: QuestionInfo) -> set[str]:
-    from .text import words
-
-    return {w for w in words(info.text)}
+def asked_words(info: QuestionInfo) -> set[str]:
+    """The question's own words: a name it asks about is never the value that answers it."""
+    return set(words(info.text))
 
 
 _COUNTED: dict[str, set[str]] = {}
@@ -335,8 +345,6 @@ def _noun(q) -> str:
 
 def _event_clauses(text: str, events: set[str]) -> str:
     """The clauses of a sentence that hold one of the question's event words (all of it if none)."""
-    from .text import words
-
     held = [text[a:b] for a, b in _segments(text) if any(stem(w) in events for w in words(text[a:b]))]
     return " ".join(held)
 
@@ -346,8 +354,6 @@ def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) ->
 
     A sentence that gives several candidate values (a list of figures, several names) gives
     none: which one answers the question is not for rules to guess."""
-    from .values import describe_name, names, places, quantities
-
     text = quote.text
     if kind in (COUNT, AMOUNT, PERCENT, CHANGE):
         qs = quantities(text)
@@ -382,7 +388,7 @@ def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) ->
             return None
         return Reading(quote, qs, qs[0].text, anchored)
     if kind in (NAME, PLACE_VALUE):
-        exclude = _question_words(info)
+        exclude = asked_words(info)
         clauses = _event_clauses(text, events)
         found = (names if kind == NAME else places)(clauses, exclude)
         if kind == NAME and clauses and text.startswith(clauses):
@@ -413,15 +419,11 @@ def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) ->
 
 
 def _fold_word(w: str) -> str:
-    from .text import fold
-
     return fold(w)
 
 
 def agree(kind: str, a: Reading, b: Reading) -> bool:
     """Can both readings be true? Figures of different kinds (currencies, what they count) always can."""
-    from .values import comparable, same_name, same_quantity
-
     if kind in (NAME, PLACE_VALUE):
         return any(same_name(x, y) for x in a.values for y in b.values)
     pairs = [(x, y) for x in a.values for y in b.values if comparable(x, y)]
@@ -433,7 +435,7 @@ def agree(kind: str, a: Reading, b: Reading) -> bool:
     return any(same_quantity(x, y) for x, y in pairs)
 
 
-def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Reading]:
+def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = RELEVANT) -> list[Reading]:
     """One reading per article: its best quote that is about the question and gives a value."""
     kind = value_type(info)
     if kind is None or kind in (DATE, LENGTH):
@@ -456,7 +458,13 @@ def _subject_terms(info: QuestionInfo) -> set[str]:
 
 
 def same_subject(
-    info: QuestionInfo, a: Quote, b: Quote, stats=None, share: float = 0.5, close: float = 0.45, alone: float = 0.65
+    info: QuestionInfo,
+    a: Quote,
+    b: Quote,
+    stats=None,
+    share: float = SAME_EVENT_SHARE,
+    close: float = RELEVANT,
+    alone: float = CLOSE_ALONE,
 ) -> bool:
     """Do both quotes speak of the question's subject? Either the event words they share carry
     `share` of the question's event weight, or both are `close` to the question (cosine) and
@@ -473,7 +481,7 @@ def same_subject(
     return (near >= close and bool(info.term_set & a.terms & b.terms)) or near >= max(close, alone)
 
 
-def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = 0.45) -> list[Found]:
+def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = RELEVANT) -> list[Found]:
     """Disagreements between quotes of different articles on the value asked for.
 
     Dates and durations as described above; counts, amounts and percentages compared once
@@ -507,7 +515,7 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
             _mentions(quotes, r.quote.source, lead) or _mentions(quotes, lead.quote.source, r)
         ):
             continue  # each article also names the other's person or place: not two answers to one role
-        if same_subject(info, lead.quote, r.quote, stats, close=_CLOSE.get(kind, 0.45)):
+        if same_subject(info, lead.quote, r.quote, stats, close=_CLOSE.get(kind, RELEVANT)):
             sides.append(Side(r.shown, r.quote))
     if len(sides) < 2:
         return []
@@ -515,12 +523,6 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
     return [Found(topic, sides)]
 
 
-# Each side of a disagreement read this way must be among the best evidence: its quote scores at
-# least this share of the first side's. A date stated far down the evidence is most often another
-# event's ("left on the 10th" under a question about an arrival). On the seed questions the false
-# pairs scored 0.43-0.68 of their first side and the real one 0.90; 0.6-0.8 gave the same conflict
-# benchmark (dev) figures as no bound (docs/EVALUATION.md).
-ATTACHED_SCORE = 0.7
 
 
 def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) -> list[Found]:
@@ -528,8 +530,6 @@ def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) ->
     that cannot both hold ("expected to be held on 12 September" vs "could take place around 13
     September"). Catches the event worded differently in each article, which the event-word
     reading above needs to be the same. A side must name what the question names (`names_enough`)."""
-    from .phrase import attached_phrase
-
     sides: list[tuple[TimeValue, Side]] = []
     for q in quotes[:depth]:
         if not names_enough(info, q):
@@ -550,8 +550,6 @@ def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) ->
 
 def _mentions(quotes: list[Quote], source: str, reading: Reading) -> bool:
     """Does any quote of `source` name one of the reading's names?"""
-    from .text import words
-
     return any(q.source == source and any(name <= set(words(q.text)) for name in reading.values) for q in quotes)
 
 

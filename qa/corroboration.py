@@ -19,11 +19,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .conflicts import DATE, LENGTH, agree, read_value, same_subject, time_conflict, time_value, value_type
+from .citations import split_answer
+from .conflicts import (
+    DATE,
+    LENGTH,
+    NAME,
+    PLACE_VALUE,
+    Reading,
+    agree,
+    asked_words,
+    event_terms,
+    read_value,
+    same_subject,
+    time_conflict,
+    time_value,
+    value_type,
+)
+from .text import words
+from .tuning import COPY_CONTAINMENT, LOOSELY_RELEVANT, RELEVANT
 from .types import Answer, Citation, Conflict, EvidenceRow, Location, QuestionInfo, Quote
-from .values import durations, format_published
-
-COPY_CONTAINMENT = 0.6  # share of the shorter article's word 3-grams found in the other: a copy
+from .values import durations, format_published, names, places, quantities
 
 
 def corroborate(
@@ -31,8 +46,8 @@ def corroborate(
     cited: list[Quote],
     pool: list[Quote],
     stats=None,
-    min_similarity: float = 0.45,
-    loose_similarity: float = 0.35,
+    min_similarity: float = RELEVANT,
+    loose_similarity: float = LOOSELY_RELEVANT,
 ) -> None:
     """Add to each cited quote's `also_in` the other articles that state its value for the same subject.
 
@@ -73,21 +88,16 @@ def corroborate(
 
 def _all_values(kind: str, info: QuestionInfo, q: Quote) -> list:
     """Each value of `kind` in a quote, one reading apiece (for the looser corroboration check)."""
-    from .conflicts import NAME, PLACE_VALUE, Reading, _question_words
-    from .values import names, places, quantities
-
     if kind in (DATE, LENGTH):
         r = _reading(kind, info, q, info.term_set)
         return [r] if r is not None else []
     if kind in (NAME, PLACE_VALUE):
-        found = (names if kind == NAME else places)(q.text, _question_words(info))
+        found = (names if kind == NAME else places)(q.text, asked_words(info))
         return [Reading(q, [n], "") for n in found]
     return [Reading(q, [x], x.text, True) for x in quantities(q.text)]
 
 
 def _events(info: QuestionInfo, stats) -> set[str]:
-    from .conflicts import event_terms
-
     return event_terms(info, stats) | info.term_set
 
 
@@ -112,8 +122,6 @@ def _agrees(kind: str, a, b) -> bool:
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
-    from .text import words
-
     ws = words(text)
     return {tuple(ws[i : i + 3]) for i in range(max(0, len(ws) - 2))}
 
@@ -204,8 +212,6 @@ _MARK = re.compile(r"\s*\[\d+\]")
 
 def evidence_table(answer: Answer) -> list[EvidenceRow]:
     """One row per citation: the answer sentence that uses it, the quote, and who agrees or not."""
-    from .citations import split_answer
-
     claims: dict[int, str] = {}
     for clauses in split_answer(answer.text):
         sentence = "".join(c.text + c.tail for c in clauses).strip()

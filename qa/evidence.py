@@ -21,33 +21,14 @@ articles answer must reach the learned threshold. No later stage may turn a refu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .features import Candidate, specifics, word_set
 from .phrase import VALUED, answer_phrase, attached_phrase
 from .question import NUMBER, OTHER, PERSON, TIME, has_cue
-from .text import is_instruction, jaccard, question_terms
+from .text import content_terms, is_instruction, jaccard, question_terms
+from .tuning import NEAR_DUPLICATE, EvidenceSelection
 from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
 from .values import words_to_number
-
-NEAR_DUPLICATE = 0.6  # Jaccard of stemmed content terms above which two sentences are "the same"
-
-
-@dataclass
-class Selection:
-    """How evidence is picked around the best quote (the margins were chosen on the dev split)."""
-
-    margin: float = 0.15  # a quote within this of the best sentence score joins
-    extra_terms: float = 0.35  # ... or one within this that covers question terms the others lack
-    max_quotes: int = 3
-    # A question that hinges on words no article contains ("What did she eat for breakfast?") is
-    # refused whatever the scorer says, unless a sentence is this close to it (a paraphrase). The
-    # learned scorer never sees such questions: SQuAD's are written from their articles. The values
-    # were chosen on the dev half of eval/sets/seed_reworded.jsonl (fewest false refusals that keep
-    # its refusals; docs/EVALUATION.md).
-    unknown: float = 0.6  # idf-weighted share of the question's terms found in no article
-    unknown_exempt: float = 0.65
-    follow_depth: int = 8  # a follow-up's best quote may come from this far down (see `_own_terms_first`)
 
 
 def candidates(
@@ -109,11 +90,11 @@ def select(
     confidence: float,
     threshold: float,
     stats: LexicalStats,
-    s: Selection | None = None,
+    s: EvidenceSelection | None = None,
 ) -> Evidence:
     """The quotes to answer from, and whether to answer: `confidence` (the scorer's probability
     that the articles answer) must reach `threshold`."""
-    s = s or Selection()
+    s = s or EvidenceSelection()
     if not quotes:
         return Evidence([], False, "nothing retrieved", confidence)
     quotes = _own_terms_first(info, quotes, stats, s.follow_depth)
@@ -302,8 +283,6 @@ def _redundant(q: Quote, chosen: list[Quote]) -> bool:
 
 def merge_passages(passages: list[Passage]) -> list[Passage]:
     """Near-identical passages from different articles become one, with `also_in` (order kept)."""
-    from .text import content_terms
-
     merged: list[tuple[Passage, set[str]]] = []
     for p in passages:
         terms = set(content_terms(p.text))

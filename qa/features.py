@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .lexicon import STOPWORDS
 from .phrase import answer_phrase
 from .question import DURATION, NUMBER, OTHER, TIME, asks_future, only_past
-from .text import STOPWORDS, content_terms, fold, stem, words
+from .text import content_terms, fold, stem, words
 from .types import LexicalStats, QuestionInfo
 
 NAMES: tuple[str, ...] = (

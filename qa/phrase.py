@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 
 from .claims import attached
+from .lexicon import COUNT_WORDS, MONTHS, ORDINALS, STOPWORDS, WEEKDAYS
 from .question import DURATION, NUMBER, PERSON, PLACE, TIME
-from .text import STOPWORDS, fold, stem, words
+from .text import fold, stem, words
 from .types import QuestionInfo
-from .values import MONTHS, WEEKDAY, WEEKDAYS, Quantity, bare_value, date_spans, quantities, year_spans
+from .values import WEEKDAY, Quantity, bare_value, date_spans, quantities, year_spans
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
 _YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
@@ -34,7 +35,7 @@ _AGO = re.compile(
     re.I,
 )
 _DURATION = re.compile(
-    r"\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|a|an)"
+    rf"\b(?:\d+(?:\.\d+)?|{COUNT_WORDS}|a few|several|a|an)"
     r"[- ](?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries|century)\b",
     re.I,
 )
@@ -127,8 +128,9 @@ MEASURES = frozenset(
         "kilograms", "grams", "g", "tonnes", "tons", "tonne", "ton", "pounds", "lb", "lbs", "ounces", "oz",
         "litres", "liters", "gallons", "barrels", "acres", "hectares", "ha", "calories", "watts", "kw", "mw", "gw",
         "kwh", "volts", "hours", "days", "weeks", "months", "years", "minutes", "seconds", "half", "halves",
-        "third", "thirds", "quarter", "quarters", "fifth", "fifths", "sixth", "sixths", "seventh", "sevenths",
-        "eighth", "eighths", "ninth", "ninths", "tenth", "tenths",
+        "quarter", "quarters",
+        *ORDINALS[3:11],  # fractions: "a third", "two fifths"
+        *(w + "s" for w in ORDINALS[3:11]),
     ]
 )
 _COUNTED_PHRASE = re.compile(r"\bhow many ((?:[\w’'-]+\s+){0,2}[\w’'-]+)", re.I)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from vectorstore.documents import MONTHS
-
+from .lexicon import COUNT_WORDS, MONTH_PATTERN, MONTHS, ORDINALS, WEEKDAYS
 from .text import fold, question_terms, stem, words
 from .types import QuestionInfo
 
@@ -38,21 +37,20 @@ _RULES: list[tuple[re.Pattern, str]] = [
 
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|since when)\b")
 
-_MONTHS = "|".join(MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_WEEKDAYS = "|".join(WEEKDAYS)
 CUES: dict[str, re.Pattern] = {
     TIME: re.compile(
-        rf"\b({_MONTHS}|{_WEEKDAYS}|\d{{4}}|morning|afternoon|evening|night|tomorrow|yesterday|"
+        rf"\b({MONTH_PATTERN}|{_WEEKDAYS}|\d{{4}}|morning|afternoon|evening|night|tomorrow|yesterday|"
         r"today|\d{1,2}:\d{2}|early|late|earlier|later|after|before|since|until)\b",
         re.I,
     ),
     DURATION: re.compile(
-        r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|"
+        rf"\b(\d+|{COUNT_WORDS}|several|"
         r"a few)[- ](years?|months?|weeks?|days?|hours?|minutes?|decades?)\b",
         re.I,
     ),
     NUMBER: re.compile(
-        r"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        rf"\b(\d[\d,.]*|{COUNT_WORDS}|"
         r"hundreds?|thousands?|millions?|billions?|dozens?)\b",
         re.I,
     ),
@@ -81,15 +79,15 @@ def analyze(question: str, original: str | None = None) -> QuestionInfo:
 
 # Capitalised words that are not names: calendar words and the function words that open a sentence.
 _NOT_NAMES = frozenset(
-    [*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    [*MONTHS, *WEEKDAYS]
     + ["the", "a", "an", "in", "on", "at", "of", "and", "but", "as", "it", "its", "this", "that"]
     + ["he", "she", "they", "we", "i", "there", "these", "those", "his", "her", "their", "our", "when", "while"]
 )
 
 
-_ORDINALS = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+_ORDINALS = "|".join(ORDINALS[1:])
 _COUNT = re.compile(
-    rf"^(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+    rf"^(\d[\d,.]*|{COUNT_WORDS}|dozens?|"
     rf"hundreds?|thousands?|millions?|several|{_ORDINALS})$"
 )
 

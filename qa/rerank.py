@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,19 +27,8 @@ from vectorstore.chunking import split_sentences
 
 from .question import has_cue
 from .text import content_terms
+from .tuning import RerankWeights
 from .types import LexicalStats, Passage, QuestionInfo, ScoredSentence
-
-
-@dataclass
-class Weights:
-    dense: float = 0.30
-    sentence: float = 0.75
-    coverage: float = 0.90
-    cue: float = 0.12
-    fusion: float = 0.02
-    # within a sentence
-    sentence_coverage: float = 0.80
-    sentence_cue: float = 0.06
 
 
 class SentenceCache:
@@ -80,8 +68,8 @@ class SentenceCache:
 
 
 class Reranker:
-    def __init__(self, embedder, weights: Weights | None = None) -> None:
-        self.weights = weights or Weights()
+    def __init__(self, embedder, weights: RerankWeights | None = None) -> None:
+        self.weights = weights or RerankWeights()
         self.sentences = SentenceCache(embedder)
 
     def score_sentences(

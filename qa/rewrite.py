@@ -12,12 +12,16 @@ die?" after a side question). `candidates` offers one rewrite per recent exchang
 first, plus a model's rewrite when a language model is configured; the assistant keeps the one
 whose best evidence sentence the scorer rates highest, so the conversation is read against the
 turn the articles can actually answer from.
+
+With a language model, `model_rewrite` asks it for the standalone question (`rewrite_messages`);
+the model-backed writer offers that reading beside the rule-based ones.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from .text import content_terms
 
@@ -77,3 +81,41 @@ def rule_rewrite(question: str, history: Sequence[dict] | None) -> str:
     return candidates(question, history, depth=1)[0]
 
 
+REWRITE_SYSTEM_PROMPT = (
+    "You turn a follow-up question from a conversation into a standalone question. Do not answer the "
+    "question. Keep its meaning and wording, but replace pronouns and vague references (that, it, he, she, "
+    "they, there, the talks) with the specific names and facts from the conversation. If the follow-up is "
+    "already self-contained, return it unchanged. Reply with the question only."
+)
+
+
+def rewrite_messages(history: Sequence[tuple[str, str]], question: str) -> list:
+    """Chat messages asking a model to rewrite ``question`` given ``history`` of (role, text) turns."""
+    # llama-index's core costs ~2.3 s to import; only a configured model pays it, not the question path
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+    convo = "\n".join(f"{'User' if role == 'user' else 'Assistant'}: {text}" for role, text in history)
+    return [
+        ChatMessage(role=MessageRole.SYSTEM, content=REWRITE_SYSTEM_PROMPT),
+        ChatMessage(
+            role=MessageRole.USER,
+            content=f"Conversation:\n{convo}\n\nFollow-up question: {question}\n\n"
+            "Rewrite the follow-up question as a standalone question.",
+        ),
+    ]
+
+
+def model_rewrite(llm: Any, history: Sequence[tuple[str, str]], question: str, **chat_kwargs: Any) -> str:
+    """Rewrite a follow-up ``question`` into a standalone one with any llama-index LLM, given ``history``
+    [(role, text), ...]; ``chat_kwargs`` go to ``llm.chat``.
+
+    Falls back to ``question`` unchanged when there is no history or the model's output does not look
+    like a single question (empty, no "?", far too long, citations).
+    """
+    if not history:
+        return question
+    text = (llm.chat(rewrite_messages(history, question), **chat_kwargs).message.content or "").strip()
+    text = text.splitlines()[0].strip().strip('"').strip() if text else ""
+    if not text.endswith("?") or len(text) > 4 * len(question) + 200 or "[" in text:
+        return question
+    return text

@@ -18,30 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vectorstore.documents import MONTHS as _MONTHS
+from .lexicon import MONTH_PATTERN, MONTHS, NUMBER_WORDS, ORDINALS, SCALES, STOPWORDS, WEEKDAYS, word_list
+from .text import fold
+from .tuning import APPROX_TOLERANCE
 
-from .text import STOPWORDS
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-MONTHS = _MONTHS  # one list for the project: the loader reads dates in file metadata with it
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# "Sept." and "Sep" as well as the full names; the three-letter prefix identifies the month
-MONTH_PATTERN = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-
-UNITS = _words(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen"
-)
-TENS = _words("twenty thirty forty fifty sixty seventy eighty ninety")
-NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(UNITS)} | {w: 10 * i for i, w in enumerate(TENS, start=2)}
-SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
 _MULTIPLIERS = SCALES | {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "mln": 1_000_000, "bn": 10**9, "tn": 10**12}
 
 _WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -116,7 +96,6 @@ QUALIFIERS = {
 }
 _QUALIFIER = re.compile(r"\b(" + "|".join(sorted(QUALIFIERS, key=len, reverse=True)) + r")\s*$", re.I)
 _TOKEN = re.compile(r"[^\W_]+(?:[’'-][^\W_]+)*")
-APPROX_TOLERANCE = 0.05
 
 
 def words_to_number(text: str) -> float | None:
@@ -280,9 +259,8 @@ _YEAR_PREP = re.compile(
 _ERA_BEFORE = re.compile(r"\b(?:AD|CE)\s+$")
 _RANGE_NEXT = re.compile(r"^\s*[–-]\s*\d{2,4}\b")
 _CENTURY = re.compile(
-    r"\b(?:(?:early|mid|late)[- ])?(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|"
-    r"ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
-    r"twentieth|twenty-first)[- ]centur(?:y|ies)(?:\s+(?:BC|BCE|AD|CE)\b)?",
+    rf"\b(?:(?:early|mid|late)[- ])?(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(ORDINALS[1:])}|twenty-first)"
+    r"[- ]centur(?:y|ies)(?:\s+(?:BC|BCE|AD|CE)\b)?",
     re.I,
 )
 
@@ -388,7 +366,7 @@ def describe_duration(months: set[float]) -> str:
 # Inspector Anna Berg" is Berg; "Police said" names nobody.
 TITLE_WORDS = (
     frozenset(
-        _words(
+        word_list(
             "mr mrs ms miss dr prof professor sir dame lord lady chief deputy acting inspector detective "
             "superintendent sergeant constable officer commissioner captain colonel general major lieutenant "
             "commander admiral minister secretary president vice prime chair chairman chairwoman chairperson "
@@ -414,8 +392,6 @@ _PLACE_PREP = re.compile(
 
 
 def _fold_token(t: str) -> str:
-    from .text import fold
-
     return fold(t).replace("’", "'").removesuffix("'s")
 
 
@@ -490,7 +466,7 @@ COUNTED_SYNONYMS = (
 TALLY_WORDS = ("toll", "total", "tally", "number", "count", "figure")
 # Words that make a capitalised name an organisation, not a person ("the Harbour Workers' Union")
 ORG_WORDS = frozenset(
-    _words(
+    word_list(
         "party ministry agency council committee company group bank university college school news times "
         "post herald department office police court government union association institute corporation "
         "corp inc ltd plc llc service services authority board commission foundation trust "

@@ -1,5 +1,5 @@
 """The structure docs/ARCHITECTURE.md promises, read from the source: layers import one way,
-no module imports itself round a cycle, none is over 600 lines.
+no module imports itself round a cycle, none is over 600 lines, a shared word list is written once.
 
 Imports are read with `ast`, including those inside functions (a lazy import is still a
 dependency); only `if TYPE_CHECKING:` blocks are left out, since they never run.
@@ -113,6 +113,40 @@ def test_no_import_cycles():
 def test_no_module_over_600_lines(module: str):
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module}: {lines} lines"
+
+
+# A word list is written once: these runs of words, in a string or a regex, appear only in its home.
+WORD_RUNS = {
+    "september": ("vectorstore.documents",),  # the month names: the loader's list, which qa.lexicon imports
+    "thursday": ("qa.lexicon",),
+    "eleven": ("qa.lexicon",),
+    "seventh": ("qa.lexicon",),
+    "nobody": ("qa.lexicon",),
+}
+
+
+@pytest.mark.parametrize("word", sorted(WORD_RUNS))
+def test_word_lists_are_written_in_one_place(word: str):
+    """Month, weekday, number, ordinal and negation words are spelled out only in their home module;
+    every other module builds its patterns from those lists (docstrings and comments aside)."""
+    found = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(n.body[0].value)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+            and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and word in node.value.lower().replace("|", " ").split()
+            ):
+                found.append(module)
+    assert set(found) <= set(WORD_RUNS[word]), f"{word!r} spelled out in {sorted(set(found) - set(WORD_RUNS[word]))}"
 
 
 def test_the_built_wheel_holds_every_module_and_the_scorer(tmp_path: Path):

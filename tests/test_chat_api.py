@@ -280,7 +280,7 @@ def test_turns_hold_plain_text_for_follow_ups(assistant):
 
 def test_session_state_keeps_only_what_follow_ups_read(assistant):
     """A long session's state stays bounded: the last exchanges only (memory under load)."""
-    from qa.assistant import HISTORY_MESSAGES
+    from qa.tuning import HISTORY_MESSAGES
 
     ui = ChatUI(assistant)
     turns: list = []

@@ -8,8 +8,8 @@ from conftest import run_cli
 
 from qa.types import Answer, Citation, Conflict, ConflictSide, EvidenceRow, Location
 from ui import chat_format as fmt
-from ui.format import answer_as_text
 from ui.markdown import answer_markdown, reported_by
+from ui.terminal import answer_as_text
 
 
 def make_answer() -> Answer:

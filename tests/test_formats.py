@@ -242,7 +242,7 @@ def test_ingest_goes_on_past_bad_files_and_keeps_the_store(tmp_path: Path, store
 
 def test_cited_page_in_answers_and_json(tmp_path: Path, store_config, fake_embedder):
     from qa import Assistant
-    from ui.format import answer_as_text
+    from ui.terminal import answer_as_text
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.assistant import HISTORY_MESSAGES, Assistant
+from qa.assistant import Assistant
 from qa.config import Config
+from qa.tuning import HISTORY_MESSAGES
 from qa.types import Answer
 from vectorstore.documents import SUPPORTED
 from vectorstore.errors import SourcedError

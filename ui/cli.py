@@ -198,7 +198,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         for _ in stream:
             pass
-    from .format import answer_as_text
+    from .terminal import answer_as_text
 
     print(answer_as_text(stream.answer, with_text=not live, total_articles=_total_articles(assistant)))
     return EXIT_OK

@@ -302,8 +302,8 @@ def find_author(text: str) -> str | None:
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")  # fmt: skip
-_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
-_MONTH_RE = "(" + "|".join(_MONTHS) + ")"
+MONTH_NUMBERS = {m: i for i, m in enumerate(MONTHS, start=1)}
+_MONTH_RE = "(" + "|".join(MONTH_NUMBERS) + ")"
 _PUBLISHED_PATTERNS = [
     # "date 2023-09-12", "Published: 2023-09-12", "Date: 2023-09-12"
     (re.compile(r"(?im)^\s*(?:date|published|posted|updated)\s*:?\s*(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
@@ -334,9 +334,9 @@ def find_published(text: str) -> str | None:
         if order == "ymd":
             y, mo, d = int(a), int(b), int(c)
         elif order == "dmy":
-            d, mo, y = int(a), _MONTHS[b.lower()], int(c)
+            d, mo, y = int(a), MONTH_NUMBERS[b.lower()], int(c)
         else:
-            mo, d, y = _MONTHS[a.lower()], int(b), int(c)
+            mo, d, y = MONTH_NUMBERS[a.lower()], int(b), int(c)
         if 1 <= mo <= 12 and 1 <= d <= 31:
             return f"{y:04d}-{mo:02d}-{d:02d}"
     return None

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 
 from ..phrase import attached_phrase, has_value
 from ..question import OTHER
+from ..tuning import MAX_PHRASE_WORDS, MAX_SUPPORT
 from ..types import Draft
 from .contract import Generator
-
-MAX_SUPPORT = 2  # quotes after the opening phrase
 
 
 def compose(draft: Draft) -> str:
@@ -49,7 +48,6 @@ def compose(draft: Draft) -> str:
 
 REFUSAL = "The articles don't say."
 _READ = re.compile(r"^\s*[\"“]?(?P<phrase>[^\n\[\]]{1,200}?)[\"”]?\s*\[(?P<n>\d+)\]\s*\.?\s*$")
-MAX_PHRASE_WORDS = 25
 
 
 _NEXT_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")

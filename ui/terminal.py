@@ -1,6 +1,6 @@
-"""Turning answers into text for people: the terminal's numbered sources.
+"""An answer as text for the terminal (`sourced ask`): the answer, then its numbered sources.
 
-(The web chat's HTML formatting lives in `ui.chat_format`.)
+The same answer as Markdown is `ui.markdown`; as the web chat's HTML, `ui.chat_format`.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 
 from qa.types import Answer
+
+from .markdown import reported_by
 
 
 def answer_as_text(answer: Answer, with_text: bool = True, width: int = 100, total_articles: int | None = None) -> str:
@@ -24,9 +26,7 @@ def answer_as_text(answer: Answer, with_text: bool = True, width: int = 100, tot
         lines.append("\nSources:")
         for c in answer.citations:
             also = ""
-            if c.also_in:  # issue 15: "reported by 2 of 3 articles", copies counted once
-                from .markdown import reported_by
-
+            if c.also_in:  # "reported by 2 of 3 articles", copies counted once
                 also = f"  (also in: {', '.join(loc.source for loc in c.also_in)}; {reported_by(c, total_articles)})"
             date = f", {c.published}" if c.published else ""
             page = f", p. {c.page}" if c.page else ""
