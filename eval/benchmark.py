@@ -71,6 +71,10 @@ def summarize(name: str, results: list[dict]) -> dict:
         row["false_refusals"] = sum(bool(s["false_refusal"]) for s in answerable) / len(answerable)
         row["hit@5"] = sum(bool(s["hit@k"]) for s in answerable) / len(answerable)
         row["answerable_n"] = len(answerable)
+        direct = [s for s in answerable if s.get("direct")]
+        if direct:  # of the answers that open with a phrase, the share whose phrase holds the gold
+            row["direct_correct"] = sum(bool(s["direct_correct"]) for s in direct) / len(direct)
+            row["direct_n"] = len(direct)
     if unanswerable:
         row["refused"] = sum(bool(s["refusal_correct"]) for s in unanswerable) / len(unanswerable)
         row["unanswerable_n"] = len(unanswerable)
@@ -132,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
     (out / "summary.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     lines = [
-        "| set | n | correct | refused (unanswerable) | false refusals | hit@5 | false disagreements | p50 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| set | n | correct | refused (unanswerable) | false refusals | hit@5 | phrase holds gold "
+        "| false disagreements | p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def pct(row: dict, key: str) -> str:
@@ -141,9 +146,10 @@ def main(argv: list[str] | None = None) -> int:
 
     for r in rows:
         p50 = f"{r['p50_ms']:.0f}" if r.get("p50_ms") is not None else ""
+        direct = f"{pct(r, 'direct_correct')} of {r['direct_n']}" if "direct_n" in r else ""
         lines.append(
             f"| {r['set']} | {r['n']} | {pct(r, 'correct')} | {pct(r, 'refused')} | {pct(r, 'false_refusals')} "
-            f"| {pct(r, 'hit@5')} | {r['false_conflicts']}/{r['no_conflict_n']} | {p50} |"
+            f"| {pct(r, 'hit@5')} | {direct} | {r['false_conflicts']}/{r['no_conflict_n']} | {p50} |"
         )
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

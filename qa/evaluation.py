@@ -29,6 +29,9 @@ Design choices:
 * Citation precision is micro-averaged (share of all citations, not a mean of per-answer
   shares): a citation is supported when its quote or its passage contains a gold answer or it
   comes from a gold source. Citation validity is the share whose quote equals text[start:end].
+* A direct answer is the short phrase an answer opens with ("4 May 1932 [1]."); `direct_correct`
+  says whether that phrase itself holds a gold answer (the quotes after it may hold it when the
+  phrase does not: a wrong phrase is a wrong claim behind a valid citation).
 * Retrieval, accuracy and false-refusal metrics are over answerable questions; refusal accuracy
   over unanswerable ones; latency over all. A question that raises is recorded with its `error`,
   left out of the metrics and makes `sourced eval` exit 1; low scores never change the exit
@@ -223,6 +226,17 @@ def citation_valid(citation: dict, document_text: Callable[[str], str | None]) -
     return text[start:end] == citation.get("quote")
 
 
+# A direct answer opens with its phrase and the marker before the full stop: "4 May 1932 [1]. ..."
+# (a quoted sentence ends with its stop before the marker: "... in 1932. [1]").
+_OPENING_PHRASE = re.compile(r"^\s*(?P<phrase>[^\[\n]{1,200}?)\s*(?:\[\d+\])+\.(?:\s|$)")
+
+
+def opening_phrase(answer: str) -> str | None:
+    """The short phrase an answer opens with ("4 May 1932" of "4 May 1932 [1]. The bridge ..."), if any."""
+    m = _OPENING_PHRASE.match(answer or "")
+    return m.group("phrase") if m and not re.search(r"[.!?]\s", m.group("phrase")) else None
+
+
 def score_result(result: dict, k: int | None = None) -> dict:
     """The per-question scores of one result line (None where a score does not apply)."""
     gold = result.get("gold", {})
@@ -250,6 +264,9 @@ def score_result(result: dict, k: int | None = None) -> dict:
             false_refusal=s["refused"],
             refusal_correct=None,
         )
+        # the direct answer is a claim of its own: does the phrase the answer opens with hold the gold?
+        phrase = None if s["refused"] or not answers else opening_phrase(result.get("answer", ""))
+        s.update(direct=phrase is not None, direct_correct=contains_answer(phrase, answers) if phrase else None)
     else:
         s.update(
             rank=None,

@@ -53,13 +53,15 @@ def test_no_phrase_for_open_questions_or_values_the_question_already_has():
     assert answer_phrase(analyze("When did it open in 1932?"), "It opened in 1932.") is None
 
 
-def quote(text: str, n: int = 0) -> Quote:
+def quote(text: str, n: int = 0, prob: float = 0.9) -> Quote:
     return Quote("a.txt", "A", None, n, n + len(text), text, 1.0, 0.8, 1.0, True, 0, 100,
-                 set(content_terms(text)), prob=0.9)
+                 set(content_terms(text)), prob=prob)
 
 
-def draft(question: str, *texts: str, answerable: bool = True) -> Draft:
-    quotes = [quote(t, 200 * i) for i, t in enumerate(texts)]
+def draft(question: str, *texts: str, answerable: bool = True, probs: tuple[float, ...] = ()) -> Draft:
+    """The first quote is the scorer's clear best (0.9 against 0.5) unless `probs` says otherwise."""
+    probs = probs or (0.9,) + (0.5,) * (len(texts) - 1)
+    quotes = [quote(t, 200 * i, p) for i, (t, p) in enumerate(zip(texts, probs, strict=True))]
     return Draft(question, question, analyze(question), Evidence(quotes, answerable, "test"))
 
 
@@ -70,6 +72,15 @@ def test_extractive_answer_opens_with_the_phrase_then_at_most_two_quotes():
     assert text.count("[") == 3  # the phrase and two supporting quotes
     assert "Traffic doubled" not in text
     assert compose(draft("When?", BRIDGE, answerable=False)) == REFUSAL
+
+
+def test_no_phrase_is_stated_when_another_quote_is_as_likely_to_answer():
+    rival = "The footbridge opened on 9 June 1934."
+    unsure = compose(draft("When did the bridge open?", BRIDGE, rival, probs=(0.62, 0.58)))
+    assert not unsure.startswith("4 May 1932") and unsure.startswith(BRIDGE)  # the quotes, for the reader
+    assert rival in unsure
+    sure = compose(draft("When did the bridge open?", BRIDGE, rival, probs=(0.9, 0.3)))
+    assert sure.startswith("4 May 1932 [1]. ")
 
 
 def test_model_phrase_is_accepted_only_verbatim_and_of_the_right_kind():

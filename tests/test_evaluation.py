@@ -20,6 +20,7 @@ from qa.evaluation import (
     load_questions,
     load_results,
     metrics_from_results,
+    opening_phrase,
     percentile,
     score_result,
     source_matches,
@@ -177,6 +178,28 @@ def test_accuracy_normalises_and_refusal_is_never_right():
     assert score_result(r)["correct"] is True
     refused = _result("y", "The articles don't say (Jo Chun Ryong?).", False, ["Jo Chun Ryong"])
     assert score_result(refused)["correct"] is False
+
+
+@pytest.mark.parametrize(
+    ("answer", "phrase"),
+    [
+        ("4 May 1932 [1]. The bridge opened on 4 May 1932. [1]", "4 May 1932"),
+        ("Ana Vel and Edo Varn [1][2]. Both came.", "Ana Vel and Edo Varn"),
+        ("The bridge opened in 1932. [1] It was painted. [2]", None),  # a quoted sentence, no phrase
+        ("The articles don't say.", None),
+    ],
+)
+def test_opening_phrase(answer: str, phrase: str | None):
+    assert opening_phrase(answer) == phrase
+
+
+def test_a_wrong_direct_phrase_is_scored_wrong_even_when_the_quote_holds_the_gold():
+    right = _result("r", "Edo Varn [1]. The ferry was steered by Edo Varn from Quillport. [1]", True, ["Edo Varn"])
+    wrong = _result("w", "Quillport [1]. The ferry was steered by Edo Varn from Quillport. [1]", True, ["Edo Varn"])
+    plain = _result("p", "The ferry was steered by Edo Varn. [1]", True, ["Edo Varn"])
+    assert score_result(right)["direct_correct"] is True
+    assert score_result(wrong)["correct"] is True and score_result(wrong)["direct_correct"] is False
+    assert score_result(plain)["direct"] is False and score_result(plain)["direct_correct"] is None
 
 
 def test_errors_are_counted_not_scored(results):

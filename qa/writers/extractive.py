@@ -16,9 +16,19 @@ from collections.abc import Iterator
 
 from ..phrase import attached_phrase, has_value
 from ..question import OTHER
-from ..tuning import MAX_PHRASE_WORDS, MAX_SUPPORT
-from ..types import Draft
+from ..tuning import MAX_PHRASE_WORDS, MAX_SUPPORT, PHRASE_MARGIN
+from ..types import Draft, Quote
 from .contract import Generator
+
+
+def clearly_best(quotes: list[Quote]) -> bool:
+    """Is the first quote clearly the one that answers, so that its phrase may be stated as the answer?
+
+    A phrase said first ("1887 [1].") is a claim of its own. When another quote is about as likely to
+    answer (the scorer's probabilities within `PHRASE_MARGIN`), the phrase is as likely wrong as right:
+    the answer then opens with the quotes and leaves the choice to the reader."""
+    rival = max((q.prob for q in quotes[1:]), default=0.0)
+    return quotes[0].prob - rival >= PHRASE_MARGIN
 
 
 def compose(draft: Draft) -> str:
@@ -34,7 +44,7 @@ def compose(draft: Draft) -> str:
         parts.append(f"The articles disagree on the {c.topic}: they give {values}.")
         opened = True
     else:
-        phrase = attached_phrase(draft.info, quotes[0].text) if quotes else None
+        phrase = attached_phrase(draft.info, quotes[0].text) if quotes and clearly_best(quotes) else None
         if phrase:
             parts.append(f"{phrase.rstrip('.')} [1].")
             opened = True
