@@ -8,7 +8,8 @@ count or amount for "how many/much", a capitalised name for "who", a capitalised
 preposition for "where" (a reference mark such as "[7]" is no figure: `qa.values.quantities`). Of
 the candidates that the question does not already contain, the one nearest to the question's own
 words in the sentence wins ("opened" is next to the date, not to "two years"). For "who" questions
-every name in a list is kept: "A, B and C".
+every name in a list is kept: "A, B and C". What the answer may *state* as the answer is stricter
+(`stated_phrase`): at most two names, none of them standing after "in" or "at".
 
 No phrase is returned for other questions ("what", "why", "how"), or when the sentence holds
 no candidate: the answer then opens with the sentence itself.
@@ -22,6 +23,7 @@ from .claims import attached
 from .lexicon import COUNT_WORDS, MONTHS, ORDINALS, STOPWORDS, WEEKDAYS
 from .question import DURATION, NUMBER, PERSON, PLACE, TIME
 from .text import fold, stem, words
+from .tuning import MAX_STATED_NAMES
 from .types import QuestionInfo
 from .values import WEEKDAY, Quantity, bare_value, date_spans, quantities, year_spans
 
@@ -210,6 +212,32 @@ def answer_phrase(info: QuestionInfo, sentence: str) -> str | None:
         return sentence[a:b]
     a, b = min(spans, key=lambda s: min(abs(s[0] - x) for x in anchors))
     return sentence[a:b]
+
+
+_AT_PLACE = re.compile(r"\b(?:in|at|near|outside|across)\s+(?:the\s+)?$", re.I)
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
+def stated_phrase(info: QuestionInfo, sentence: str) -> str | None:
+    """The answer phrase of `sentence` if it is fit to be said as *the* answer, or None.
+
+    `answer_phrase` casts wide on purpose (the scorer and the evidence rules ask "does this sentence
+    name anyone new?"). Said first, as the answer, a phrase is a claim of its own, so for "who" and
+    "where" questions it is held to more: a sentence that leaves more than two candidate names says
+    who or where only to a reader, so no phrase is stated ("A, B, C and D" is a guess); for "who", a
+    name standing after "in", "at", "near" is where, not who, and a possessive is the name ("Ana
+    Vel's" -> "Ana Vel"). Other kinds keep `attached_phrase`.
+    """
+    if info.kind not in (PERSON, PLACE):
+        return attached_phrase(info, sentence)
+    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
+    spans = [(a, b) for a, b in _spans_names(sentence, place=info.kind == PLACE) if _new(sentence[a:b], qwords)]
+    if info.kind == PERSON:
+        spans = [(a, b) for a, b in spans if not _AT_PLACE.search(sentence[:a])]
+    names = list(dict.fromkeys(_POSSESSIVE.sub("", sentence[a:b]) for a, b in sorted(spans)))
+    if not names or len(names) > MAX_STATED_NAMES:
+        return None
+    return " and ".join(names) if info.kind == PERSON else answer_phrase(info, sentence)
 
 
 def has_value(info: QuestionInfo, phrase: str) -> bool:

@@ -83,6 +83,31 @@ def test_no_phrase_is_stated_when_another_quote_is_as_likely_to_answer():
     assert sure.startswith("4 May 1932 [1]. ")
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "opening"),
+    [
+        # two names: both are the answer
+        ("Who went with the mayor?", "The delegation includes Tomas Brin, the finance chief, and Lia Oto.",
+         "Tomas Brin and Lia Oto [1]. "),
+        # a place after "in" is not whom; a possessive is the name
+        ("Who won the prize?", "In Velmar, Ana Vel's novel won the prize.", "Ana Vel [1]. "),
+        ("Who won the prize?", "At a dinner in Oskarby the prize went to Edo Varn.", "Edo Varn [1]. "),
+        # more than two candidates: the reader chooses, the answer opens with the quote
+        ("Who won the prize?", "Ana Vel, Edo Varn, Lia Oto and Tomas Brin were shortlisted by Orla Press.", None),
+        ("Where did the ferry dock?", "Ferries from Velm to Orla call at Brin, Oto and Varn.", None),
+        ("Where did the ferry dock?", "The ferry docked at Port Velm after a night crossing.", "Port Velm [1]. "),
+    ],
+)
+def test_a_who_or_where_phrase_is_stated_only_when_it_can_be_the_answer(
+    question: str, sentence: str, opening: str | None
+):
+    text = compose(draft(question, sentence, "Traffic doubled later."))
+    if opening is None:
+        assert text.startswith(sentence + " [1]")
+    else:
+        assert text.startswith(opening)
+
+
 def test_model_phrase_is_accepted_only_verbatim_and_of_the_right_kind():
     d = draft("When did the bridge open?", "It was repaired in 1990.", BRIDGE)
     assert read_phrase("4 May 1932 [2]", d).startswith("4 May 1932 [2]. " + BRIDGE + " [2]")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..phrase import attached_phrase, has_value
+from ..phrase import has_value, stated_phrase
 from ..question import OTHER
 from ..tuning import MAX_PHRASE_WORDS, MAX_SUPPORT, PHRASE_MARGIN
 from ..types import Draft, Quote
@@ -44,7 +44,7 @@ def compose(draft: Draft) -> str:
         parts.append(f"The articles disagree on the {c.topic}: they give {values}.")
         opened = True
     else:
-        phrase = attached_phrase(draft.info, quotes[0].text) if quotes and clearly_best(quotes) else None
+        phrase = stated_phrase(draft.info, quotes[0].text) if quotes and clearly_best(quotes) else None
         if phrase:
             parts.append(f"{phrase.rstrip('.')} [1].")
             opened = True
