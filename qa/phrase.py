@@ -196,16 +196,25 @@ def _new(span_text: str, question_words: set[str]) -> bool:
     return bool(ws) and any(stem(w) not in question_words and w not in question_words for w in ws)
 
 
+def _candidates(info: QuestionInfo, sentence: str) -> list[tuple[int, int]]:
+    """Spans of `sentence` holding a value of the asked kind that the question does not already hold."""
+    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
+    return [(a, b) for a, b in _spans(info.kind, sentence, info) if _new(sentence[a:b], qwords)]
+
+
 def answer_phrase(info: QuestionInfo, sentence: str) -> str | None:
     """The verbatim phrase of `sentence` that answers `info`'s question, or None."""
-    spans = _spans(info.kind, sentence, info)
-    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
-    spans = [(a, b) for a, b in spans if _new(sentence[a:b], qwords)]
+    spans = _candidates(info, sentence)
     if not spans:
         return None
     if info.kind == PERSON and len(spans) > 1:
         names = list(dict.fromkeys(sentence[a:b] for a, b in sorted(spans)))[:4]  # each name once
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _nearest(info, sentence, spans)
+
+
+def _nearest(info: QuestionInfo, sentence: str, spans: list[tuple[int, int]]) -> str:
+    """The candidate nearest to the question's own words in the sentence (the first if none is there)."""
     anchors = [m.start() for m in re.finditer(r"[^\W_]+", sentence) if stem(fold(m.group(0))) in info.term_set]
     if not anchors:
         a, b = spans[0]
@@ -225,19 +234,18 @@ def stated_phrase(info: QuestionInfo, sentence: str) -> str | None:
     name anyone new?"). Said first, as the answer, a phrase is a claim of its own, so for "who" and
     "where" questions it is held to more: a sentence that leaves more than two candidate names says
     who or where only to a reader, so no phrase is stated ("A, B, C and D" is a guess); for "who", a
-    name standing after "in", "at", "near" is where, not who, and a possessive is the name ("Ana
-    Vel's" -> "Ana Vel"). Other kinds keep `attached_phrase`.
+    name standing after "in", "at", "near", "outside" or "across" is where, not who, and a possessive
+    is the name ("Ana Vel's" -> "Ana Vel"). Other kinds keep `attached_phrase`.
     """
     if info.kind not in (PERSON, PLACE):
         return attached_phrase(info, sentence)
-    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
-    spans = [(a, b) for a, b in _spans_names(sentence, place=info.kind == PLACE) if _new(sentence[a:b], qwords)]
+    spans = _candidates(info, sentence)
     if info.kind == PERSON:
         spans = [(a, b) for a, b in spans if not _AT_PLACE.search(sentence[:a])]
     names = list(dict.fromkeys(_POSSESSIVE.sub("", sentence[a:b]) for a, b in sorted(spans)))
     if not names or len(names) > MAX_STATED_NAMES:
         return None
-    return " and ".join(names) if info.kind == PERSON else answer_phrase(info, sentence)
+    return " and ".join(names) if info.kind == PERSON else _nearest(info, sentence, spans)
 
 
 def has_value(info: QuestionInfo, phrase: str) -> bool:
