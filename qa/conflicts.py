@@ -12,6 +12,7 @@ thing: each must be among the best-scoring evidence for the question.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -507,6 +508,11 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
         return []
     lead = groups[0][0]
     sides = [Side(lead.shown, lead.quote)]
+    close = _CLOSE.get(kind, RELEVANT)
+    if kind in (NAME, PLACE_VALUE) and info.original and info.original != info.text:
+        # a follow-up is embedded with its context, so any quote on the earlier subject is close to
+        # it; two names are two answers only if both quotes share the words of what it refers to
+        close = math.inf
     for g in groups[1:]:
         r = g[0]
         if r.quote.source in {loc.source for loc in lead.quote.also_in}:
@@ -515,7 +521,7 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
             _mentions(quotes, r.quote.source, lead) or _mentions(quotes, lead.quote.source, r)
         ):
             continue  # each article also names the other's person or place: not two answers to one role
-        if same_subject(info, lead.quote, r.quote, stats, close=_CLOSE.get(kind, RELEVANT)):
+        if same_subject(info, lead.quote, r.quote, stats, close=close):
             sides.append(Side(r.shown, r.quote))
     if len(sides) < 2:
         return []

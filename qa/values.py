@@ -395,11 +395,18 @@ def _fold_token(t: str) -> str:
     return fold(t).replace("’", "'").removesuffix("'s")
 
 
+# "an unnamed Veldish source", "the Ostrian news agency": one capitalised word with the shape of a
+# nationality adjective, between two lower-case words, describes a noun; it names no one (a suffix
+# test, because no list of nationalities could be complete)
+_ATTRIBUTIVE = re.compile(r"(\b(?:[a-z]+|The|A|An),? )([A-Z][a-z]{3,}(?:ian|ean|ican|ese|ish))(?= [a-z])")
+
+
 def names(text: str, exclude: set[str] | frozenset[str] = frozenset()) -> list[frozenset[str]]:
     """Capitalised names in a sentence, each as its set of folded words without titles and
-    without the words in `exclude` (the question's own): "Chief Inspector Anna Berg" -> {anna, berg}."""
+    without the words in `exclude` (the question's own): "Chief Inspector Anna Berg" -> {anna, berg}.
+    A lone nationality-shaped adjective before a noun ("the Veldish delegation") is not one."""
     out = []
-    text = strip_dateline(text)
+    text = _ATTRIBUTIVE.sub(lambda m: m.group(1) + m.group(2).lower(), strip_dateline(text))
     for m in _CAP_SEQ.finditer(text):
         toks = {_fold_token(t) for t in re.split(r"[\s-]+", m.group(0)) if t}
         toks = {t for t in toks if t and t not in _NOT_NAME and t not in exclude and not t.isdigit()}

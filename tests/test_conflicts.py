@@ -220,3 +220,28 @@ def test_dates_of_sentences_without_the_questions_names_are_no_sides():
     d = quote("d.txt", "The Mill Harbour Bridge, built on 6 June 1930, is the oldest in the town.")
     found = detect(info, [c, d])
     assert found and found[0].topic == "date" and {s.quote.source for s in found[0].sides} == {"c.txt", "d.txt"}
+
+
+FOLLOW_UP = "Which agency reported that?"
+CONTEXT = " (following up on: Where did the convoy cross the border? — At the Dornhal crossing.)"
+CROSSED = "The convoy crossed the border at the Dornhal crossing, the agency Ravno reported on Monday."
+LEFT = "The state agency Tessa said the delegation had left the capital under guard."
+
+
+def test_a_follow_up_name_conflict_needs_both_quotes_on_what_it_refers_to():
+    # both quotes are close to the question with its context, but only one reports the crossing:
+    # the other agency reported something else, which is no second answer
+    quotes = [quote("a.txt", CROSSED), quote("b.txt", LEFT)]
+    assert detect(analyze(FOLLOW_UP + CONTEXT, original=FOLLOW_UP), quotes) == []
+    # the same two quotes under a question without a context are close enough to compare
+    [found] = detect(analyze("Which agency reported on the convoy?"), quotes)
+    assert [s.value for s in found.sides] == ["Ravno", "Tessa"]
+
+
+def test_a_nationality_adjective_is_not_a_side():
+    # "an unnamed Veldish source" describes who told the agency; it names no second agency
+    quotes = [
+        quote("a.txt", "The convoy crossed at Dornhal, an agency reported, citing an unnamed Veldish source."),
+        quote("b.txt", "The convoy crossed at Dornhal, the agency Ravno said on Monday."),
+    ]
+    assert detect(analyze("Which agency reported the crossing at Dornhal?"), quotes) == []

@@ -138,3 +138,16 @@ def test_years_of_any_century_read_as_years_only_where_they_read_as_years():
     # and a year is no count
     assert quantities("The king in 1291 forbade the trade.") == []
     assert [q.text for q in quantities("About 1500 soldiers died.")] == ["About 1500 soldiers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It cited an unnamed Veldish source.", []),
+        ("The Ostrian news agency Kavla reported it.", [{"kavla"}]),
+        ("Ms Tarvanian said the talks went well.", [{"tarvanian"}]),  # after a title: a surname
+        ("They met Adrian Vellish there.", [{"adrian", "vellish"}]),  # part of a full name
+    ],
+)
+def test_a_nationality_shaped_adjective_before_a_noun_is_no_name(text, expected):
+    assert [set(n) for n in names(text)] == expected
