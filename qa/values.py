@@ -375,14 +375,16 @@ TITLE_WORDS = (
             "prosecutor attorney lawyer councillor councilor leader senior junior assistant police the a an "
             "this that these those it its he she they we i his her their our in on at of and but or as by "
             "for from to with after before when while if said says according also however meanwhile earlier "
-            "later today yesterday tomorrow last next new"
+            "later today yesterday tomorrow last next new no"
         )
     )
     | frozenset(MONTHS)
     | frozenset(WEEKDAYS)
 )
 _NOT_NAME = TITLE_WORDS | frozenset(NUMBER_WORDS) | frozenset(SCALES)
-_CAP_SEQ = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:de|van|von|da|del|der|la|le|bin|al)\s+)?[A-Z][\w’'-]*)*")
+# a capitalised word, or a dotted initialism ("U.N.", "E.U.") read as one word
+_CAP_WORD = r"(?:[A-Z](?:\.[A-Z])+\.?|[A-Z][\w’'-]*)"
+_CAP_SEQ = re.compile(rf"\b{_CAP_WORD}(?:\s+(?:(?:de|van|von|da|del|der|la|le|bin|al)\s+)?{_CAP_WORD})*")
 _PLACE_PREP = re.compile(
     r"\b(?i:in|at|near|from|to|into|onto|on|outside|across|off|towards?|beside)\s+(?:the\s+|an?\s+)?"
     r"(?:(?:[a-z]+\s+)?(?:village|town|city|hamlet|district|suburb|region|county|island|port|area|parish|edge|outskirts|"
@@ -392,7 +394,8 @@ _PLACE_PREP = re.compile(
 
 
 def _fold_token(t: str) -> str:
-    return fold(t).replace("’", "'").removesuffix("'s")
+    t = fold(t).replace("’", "'").removesuffix("'s")
+    return t.replace(".", "") if re.fullmatch(r"(?:[a-z]\.)+[a-z]?\.?", t) else t  # "u.n." -> "un"
 
 
 # "an unnamed Veldish source", "the Ostrian news agency": one capitalised word with the shape of a

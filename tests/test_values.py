@@ -151,3 +151,11 @@ def test_years_of_any_century_read_as_years_only_where_they_read_as_years():
 )
 def test_a_nationality_shaped_adjective_before_a_noun_is_no_name(text, expected):
     assert [set(n) for n in names(text)] == expected
+
+
+def test_a_dotted_initialism_is_one_name_word():
+    # "U.N." was read as two one-letter names, "U" and "N", and "No" opening a sentence as part of one
+    [council] = names("The vote would breach U.N. Security Council resolutions.")
+    assert council == {"un", "security", "council"}
+    assert same_name(council, names("No UN resolution allows it.")[0])
+    assert names("No UN resolution allows it.") == [{"un"}]
