@@ -26,7 +26,7 @@ def default_model_cache() -> Path:
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     # Answering
-    generator: str = "auto"  # auto = the bundled local model if installed, else extractive
+    generator: str = "auto"  # auto = a configured model (llm_url, ollama_model, gguf), else extractive
     retrieval: str = "hybrid+rerank"
     k: int = 5  # passages handed to the generator / cited at most
     candidates: int = 20  # passages each retriever returns before fusion and rerank

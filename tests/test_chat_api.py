@@ -23,6 +23,7 @@ from qa.assistant import Assistant
 from qa.config import Config
 from qa.errors import GeneratorUnavailable
 from qa.types import Draft
+from qa.writers.choose import resolve_name
 from qa.writers.contract import Generator
 from qa.writers.extractive import ExtractiveGenerator
 from ui import chat
@@ -344,6 +345,21 @@ def test_generator_selector_shares_store_and_embedder(assistant):
     assert selector(build_app(echo)).visible is True
     assert list(with_generator_choice(assistant)) == ["extractive"]
     assert selector(build_app(assistant)).visible is False
+    # extractive configured: a model offered beside it comes second, the extractive answer stays the default
+    offered = with_generator_choice(assistant, Echo())
+    assert list(offered) == ["extractive", "echo"] and offered["extractive"] is assistant
+    assert offered["echo"].store is assistant.store and ChatUI(assistant, generators=offered).default == "extractive"
+
+
+def test_auto_is_extractive_unless_a_model_is_configured(tmp_path):
+    # the bundled model is opt-in whether or not it is installed: extractive is right more often on
+    # the held-out split (docs/EVALUATION.md); a server, an Ollama model or a GGUF file a user names wins
+    store = StoreConfig(store=tmp_path / "s")
+    assert resolve_name(Config(store=store)) == "extractive"
+    assert resolve_name(Config(store=store, llm_url="http://127.0.0.1:9/v1")) == "openai"
+    assert resolve_name(Config(store=store, ollama_model="m")) == "ollama"
+    assert resolve_name(Config(store=store, gguf=tmp_path / "m.gguf")) == "gguf"
+    assert resolve_name(Config(store=store, generator="local")) == "local"
 
 
 # -- an empty store and uploads (fake embedder) ----------------------------------------------

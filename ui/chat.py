@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -33,6 +34,8 @@ from qa.assistant import Assistant
 from qa.config import Config
 from qa.tuning import HISTORY_MESSAGES
 from qa.types import Answer
+from qa.writers import Generator
+from qa.writers.choose import local_model_installed, make_generator
 from vectorstore.documents import SUPPORTED
 from vectorstore.errors import SourcedError
 
@@ -338,15 +341,17 @@ class ChatUI:
         return app
 
 
-def with_generator_choice(assistant: Assistant) -> dict[str, Assistant]:
-    """The generators to offer: the configured one and, if that is a language model, extractive.
+def with_generator_choice(assistant: Assistant, model: Generator | None = None) -> dict[str, Assistant]:
+    """The generators to offer: the configured one (the default), and extractive if that is a
+    language model, or `model` (the bundled one, loaded on its first answer) if it is extractive.
 
-    The extractive twin is a second `Assistant` over the same store and the same embedder
-    object, so switching never reloads the model (its retriever builds its own small BM25 index).
+    Each twin is a second `Assistant` over the same store and the same embedder object, so
+    switching never reloads anything (its retriever builds its own small BM25 index).
     """
     choices = {assistant.generator.name: assistant}
-    if assistant.generator is not assistant.extractive:
-        twin = assistant.with_generator(assistant.extractive)
+    other = assistant.extractive if assistant.generator is not assistant.extractive else model
+    if other is not None:
+        twin = assistant.with_generator(other)
         choices[twin.generator.name] = twin
     return choices
 
@@ -412,5 +417,9 @@ def launch(
     print("loading the store and the embedding model…", flush=True)
     assistant = Assistant.open(config=config)
     assistant.warm_up()  # indexes, sentence vectors and the model load while the page opens
+    model = None
+    if assistant.generator is assistant.extractive and local_model_installed():
+        model = make_generator(replace(config, generator="local"))  # offered in the selector, loaded lazily
+    app = build_app(assistant, examples, with_generator_choice(assistant, model))
     # the same limit ingest applies, so an oversized file is refused at the door, not after the upload
-    serve(build_app(assistant, examples), host, port, auth, max_upload_bytes=config.store.max_file_bytes)
+    serve(app, host, port, auth, max_upload_bytes=config.store.max_file_bytes)

@@ -110,7 +110,8 @@ def _answer_flags(p: argparse.ArgumentParser, generator_list: bool = False) -> N
         "--generator",
         metavar="NAME" if not generator_list else "NAME[,NAME]",
         help="extractive | local | openai | ollama | gguf | auto (default: env SOURCED_GENERATOR, else auto = "
-        "the bundled model if installed, else extractive)" + ("; a comma list compares them" if generator_list else ""),
+        "a model configured with --llm-url, --ollama-model or --gguf, else extractive)"
+        + ("; a comma list compares them" if generator_list else ""),
     )
     g.add_argument("--retrieval", help="hybrid+rerank (default) | hybrid | dense | bm25")
     g.add_argument("--k", type=int, help="passages considered and cited at most (default 5)")
