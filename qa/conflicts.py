@@ -509,7 +509,7 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
     lead = groups[0][0]
     sides = [Side(lead.shown, lead.quote)]
     close = _CLOSE.get(kind, RELEVANT)
-    if kind in (NAME, PLACE_VALUE) and info.original and info.original != info.text:
+    if kind in (NAME, PLACE_VALUE) and info.is_follow_up:
         # a follow-up is embedded with its context, so any quote on the earlier subject is close to
         # it; two names are two answers only if both quotes share the words of what it refers to
         close = math.inf

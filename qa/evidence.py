@@ -134,7 +134,7 @@ def _own_terms_first(info: QuestionInfo, quotes: list[Quote], stats: LexicalStat
     ("replaced"), it answers the last question, not this one: the best quote that has one and a
     word of the context leads, else the best with any of the follow-up's words.
     """
-    if not info.original or info.original == info.text:
+    if not info.is_follow_up:
         return quotes
     own = {t for t in question_terms(info.original) if stats.df.get(t, 0)}  # words some article has
     context = set(question_terms(info.text.replace(info.original, " ", 1)))

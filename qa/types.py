@@ -39,6 +39,11 @@ class QuestionInfo:
     def term_set(self) -> set[str]:
         return set(self.terms)
 
+    @property
+    def is_follow_up(self) -> bool:
+        """Was a follow-up's context added to the question as asked?"""
+        return bool(self.original) and self.original != self.text
+
 
 @dataclass
 class LexicalStats:

@@ -32,6 +32,7 @@ import gradio as gr
 
 from qa.assistant import Assistant
 from qa.config import Config
+from qa.errors import GeneratorUnavailable
 from qa.tuning import HISTORY_MESSAGES
 from qa.types import Answer
 from qa.writers import Generator
@@ -419,7 +420,10 @@ def launch(
     assistant.warm_up()  # indexes, sentence vectors and the model load while the page opens
     model = None
     if assistant.generator is assistant.extractive and local_model_installed():
-        model = make_generator(replace(config, generator="local"))  # offered in the selector, loaded lazily
+        try:  # offered in the selector, loaded lazily; the chat starts without it if it cannot be prepared
+            model = make_generator(replace(config, generator="local"))
+        except GeneratorUnavailable as e:
+            print(f"warning: the bundled model is not offered: {e.message}", flush=True)
     app = build_app(assistant, examples, with_generator_choice(assistant, model))
     # the same limit ingest applies, so an oversized file is refused at the door, not after the upload
     serve(app, host, port, auth, max_upload_bytes=config.store.max_file_bytes)
