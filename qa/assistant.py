@@ -183,14 +183,13 @@ class Assistant:
 
     def _answer_parts(self, question: str, parts: list[str], history: Sequence | None) -> Answer:
         """A question of several parts (`qa.compound`), each answered from its own evidence; a
-        later part is read against the first, as a follow-up of it. Extractive: the parts' drafts
+        later part is read against the first part's question, as a follow-up of it, but not against
+        its answer: the question names the shared subject, and the answer's words would pull
+        retrieval back to the sentence that answered the first part. Extractive: the parts' drafts
         are final, so a model would only rephrase several checked answers at once."""
         turns = normalize_history(history)
-        answers: list[Answer] = []
-        for i, part in enumerate(parts):
-            context = turns if i == 0 else [*turns, {"role": "user", "content": parts[0]},
-                                             {"role": "assistant", "content": answers[0].text}]  # fmt: skip
-            answers.append(self.prepare(part, context)[1])
+        later = [*turns, {"role": "user", "content": parts[0]}, {"role": "assistant", "content": ""}]
+        answers = [self.prepare(part, later if i else turns)[1] for i, part in enumerate(parts)]
         return compound.combine(question, parts, answers, self.config.k)
 
     def retrieve(self, question: str) -> list[Passage]:

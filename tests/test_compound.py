@@ -102,3 +102,27 @@ def test_two_part_question_end_to_end(tmp_path: Path):
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         assert (folder / c.source).read_text()[c.start : c.end] == c.quote
+
+
+def test_a_later_part_is_read_against_the_first_question_not_its_answer(tmp_path: Path):
+    """"it" in the second part is the subject the first part names; the first answer's words would
+    pull retrieval back to the sentence that answered the first part."""
+    from qa.assistant import Assistant
+    from vectorstore.config import StoreConfig
+    from vectorstore.embedding import HashEmbedding
+    from vectorstore.ingest import ingest
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "choir.txt").write_text(
+        "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
+        "Its members rehearse on Thursdays. It sings every winter in the old market hall.\n"
+    )
+    store = tmp_path / "store"
+    assert ingest([folder], StoreConfig(store=store, embedder="hash"), embedder=HashEmbedding()).ok
+    assistant = Assistant.open(store=store, generator="extractive", embedder=HashEmbedding())
+    answer = assistant.ask("When was the Lumen Choir founded, and where does it sing every winter?")
+    assert "1990" in answer.text and "old market hall" in answer.text, answer.text
+    second = answer.standalone_question.split("? ", 1)[1]
+    assert second.startswith("Where does it sing every winter? (following up on: When was the Lumen Choir founded?)")
+    assert "Ana Vel" not in second, "the first part's answer is not part of the second part's reading"
