@@ -3,8 +3,8 @@
 One retrieval for the whole question finds the sentences of one part and the answer states one
 fact. So a question whose parts each start with their own question word is split there, each
 part is answered on its own (a later part is read against the first part's question, like a
-follow-up: "her" is the person the first part names), and the answers are joined into one, citations numbered
-once. `split` only cuts before a question word that opens a part of three words or more, after
+follow-up: "her" is the person the first part names), and the answers are joined into one,
+citations numbered once. `split` only cuts before a question word that opens a part of three words or more, after
 a comma, "and" or a semicolon, so "Who founded it and when?" and "When did Ana and Edo meet?"
 stay whole.
 """

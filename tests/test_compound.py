@@ -11,6 +11,22 @@ from qa.compound import combine, split
 from qa.types import Answer, Citation, Conflict, ConflictSide, Passage
 
 
+def _assistant(tmp_path: Path, articles: dict[str, str]):
+    """An extractive assistant over `articles` (file name: text), hashed vectors: fast and offline."""
+    from qa.assistant import Assistant
+    from vectorstore.config import StoreConfig
+    from vectorstore.embedding import HashEmbedding
+    from vectorstore.ingest import ingest
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in articles.items():
+        (folder / name).write_text(text)
+    store = tmp_path / "store"
+    assert ingest([folder], StoreConfig(store=store, embedder="hash"), embedder=HashEmbedding()).ok
+    return Assistant.open(store=store, generator="extractive", embedder=HashEmbedding()), folder
+
+
 @pytest.mark.parametrize(
     ("question", "parts"),
     [
@@ -77,24 +93,12 @@ def test_a_part_the_articles_do_not_answer_is_said_so():
 
 def test_two_part_question_end_to_end(tmp_path: Path):
     """Each part answered from its own article, both cited."""
-    from qa.assistant import Assistant
-    from vectorstore.config import StoreConfig
-    from vectorstore.embedding import HashEmbedding
-    from vectorstore.ingest import ingest
-
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "choir.txt").write_text(
-        "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
-        "It sings every winter in the old market hall.\n"
-    )
-    (folder / "bridge.txt").write_text(
-        "Bridge reopens\n\nThe Quillhaven footbridge is 340 metres long. "
-        "Engineers repainted its steel arches during the summer.\n"
-    )
-    store = tmp_path / "store"
-    assert ingest([folder], StoreConfig(store=store, embedder="hash"), embedder=HashEmbedding()).ok
-    assistant = Assistant.open(store=store, generator="extractive", embedder=HashEmbedding())
+    assistant, folder = _assistant(tmp_path, {
+        "choir.txt": "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
+        "It sings every winter in the old market hall.\n",
+        "bridge.txt": "Bridge reopens\n\nThe Quillhaven footbridge is 340 metres long. "
+        "Engineers repainted its steel arches during the summer.\n",
+    })  # fmt: skip
     answer = assistant.ask("Who founded the Lumen Choir, and how long is the Quillhaven footbridge?")
     assert answer.answerable
     assert "Ana Vel" in answer.text and "340 metres" in answer.text, answer.text
@@ -107,20 +111,10 @@ def test_two_part_question_end_to_end(tmp_path: Path):
 def test_a_later_part_is_read_against_the_first_question_not_its_answer(tmp_path: Path):
     """"it" in the second part is the subject the first part names; the first answer's words would
     pull retrieval back to the sentence that answered the first part."""
-    from qa.assistant import Assistant
-    from vectorstore.config import StoreConfig
-    from vectorstore.embedding import HashEmbedding
-    from vectorstore.ingest import ingest
-
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "choir.txt").write_text(
-        "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
-        "Its members rehearse on Thursdays. It sings every winter in the old market hall.\n"
-    )
-    store = tmp_path / "store"
-    assert ingest([folder], StoreConfig(store=store, embedder="hash"), embedder=HashEmbedding()).ok
-    assistant = Assistant.open(store=store, generator="extractive", embedder=HashEmbedding())
+    assistant, _ = _assistant(tmp_path, {
+        "choir.txt": "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
+        "Its members rehearse on Thursdays. It sings every winter in the old market hall.\n",
+    })  # fmt: skip
     answer = assistant.ask("When was the Lumen Choir founded, and where does it sing every winter?")
     assert "1990" in answer.text and "old market hall" in answer.text, answer.text
     second = answer.standalone_question.split("? ", 1)[1]
