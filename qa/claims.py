@@ -18,7 +18,9 @@ A value fails when, in the quote,
 * it is a number whose neighbouring word in the claim ("900 *men*") belongs to another number in the quote;
 * it is a number or date whose clause names a different date or agent than the claim pairs it with, or a
   number in brackets after a name the claim does not have ("A (at 3 million) and B (at 1 million)");
-* it is the claim's subject, and the claim's verb has a different subject in the quote.
+* it is the claim's subject, and the claim's verb has a different subject in the quote;
+* it is a date standing by a verb of reporting ("On 5 May, the paper reported ..."), which dates the
+  report, unless the claim or its question is about a report.
 Besides, a claim and the clause that matches it best must agree on negation ("not until 1877" is no
 negation), values on each side of "than" must be on the same sides, and a number word, ordinal, scaled
 number ("4 million") or date part of the claim must be in the quote.
@@ -46,7 +48,7 @@ from .clauses import (
     parse,
 )
 from .lexicon import STOPWORDS, word_list
-from .text import SENTENCE_END, fold
+from .text import SENTENCE_END, fold, stem
 
 
 def _overlaps(a: Value, b: Value) -> bool:
@@ -147,6 +149,7 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
     qfold = fold(question)
     quote_stems = {t.stem for t in qt if t.stem}
     claim_stems = {t.stem for t in ct if t.stem}
+    asked = claim_stems | {t.stem for t in parse(question).toks if t.stem} if question else claim_stems
     segs_of = {}
     for i, s in enumerate(q.seg):
         segs_of.setdefault(s, []).append(i)
@@ -168,6 +171,8 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
             return f"{cv.key} not in the quote"
         if not claim_negated and all(_denied(q.toks, qv.first) for qv in occurrences):
             return f"{sorted(cv.key)}: the quote denies it"
+        if cv.kind in ("year", "date") and all(_dates_the_report(q, qv, asked) for qv in occurrences):
+            return f"{sorted(cv.key)}: it dates a report, not the event"
         reasons = [_fits(c, vi, cv, q, qv, segs_of, quote_stems) for qv in occurrences]
         if all(reasons):
             return f"{sorted(cv.key)}: {reasons[0]}"
@@ -311,6 +316,34 @@ def _fits(c: _Claim, vi: int, cv: Value, q: Parsed, qv: Value, segs_of: dict[int
     if not _pairs_fit(c, vi, cv, q, qv):
         return "its clause pairs it with another value"
     return None
+
+
+# Verbs that only report (not "wrote", "published", "confirmed", "claimed": those also do things): a
+# date standing by one is when something was said, not when it happened.
+_REPORTING = frozenset(stem(w) for w in word_list("reported said told stated announced"))
+# A claim or question with one of these is about a report itself, and may be answered with its date.
+_ABOUT_REPORTS = _REPORTING | frozenset(stem(w) for w in word_list(
+    "published wrote written article piece story statement announcement interview spoke speak comment"))
+
+
+def _dates_the_report(q: Parsed, qv: Value, asked: set[str]) -> bool:
+    """Is the quote's date the day of a report rather than of the event: "On 5 May, the paper reported
+    the plans", "officials confirmed on Monday that ..."? So when the date stands next to a reporting
+    verb (at most two function words apart), or opens the sentence before its first verb and that
+    verb reports. Not when the claim or its question (`asked`: their stems) is about a report
+    ("When did the paper report it?", "What day was the piece published?")."""
+    toks = q.toks
+    sent = toks[qv.first].sent
+    verbs = [i for i, t in enumerate(toks) if t.sent == sent and t.verb and t.low not in AUX]
+
+    def between_only_function_words(a: int, b: int) -> bool:
+        return b - a <= 3 and all(not toks[k].stem for k in range(a + 1, b))
+
+    near = [i for i in verbs if (i < qv.first and between_only_function_words(i, qv.first))
+            or (i > qv.last and between_only_function_words(qv.last, i))]
+    if not near and verbs and qv.last < verbs[0]:
+        near = [verbs[0]]
+    return not asked & _ABOUT_REPORTS and any(toks[i].stem in _REPORTING for i in near)
 
 
 def _host_stems(q: Parsed, qv: Value, segs_of: dict[int, list[int]]) -> set[str]:

@@ -24,7 +24,7 @@ import re
 
 from .features import Candidate, specifics, word_set
 from .phrase import VALUED, answer_phrase, attached_phrase
-from .question import NUMBER, OTHER, PERSON, TIME, has_cue
+from .question import NUMBER, OTHER, PERSON, TIME, asks_future, has_cue, only_past
 from .text import content_terms, is_instruction, jaccard, question_terms
 from .tuning import NEAR_DUPLICATE, EvidenceSelection
 from .types import Evidence, LexicalStats, Location, Passage, QuestionInfo, Quote, ScoredSentence
@@ -204,11 +204,24 @@ def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: i
     # something else: "he led 30,000 men" does not say how many men the question's leader led.
     spec = specifics(info.original or info.text)
     named = _named(spec, best.text)
+    past = _past_for_future(info)
     for q in quotes[:depth]:
+        if past(q):
+            continue
         if attached_phrase(info, q.text) and _named(spec, q.text) >= named:
             rest = [c for c in evidence.quotes if c is not q]
             return Evidence([q, *rest][: len(evidence.quotes)], True, evidence.reason, evidence.confidence)
+    if past(best):  # no quote dates the event, and the best one dates only what is over: it does not lead
+        ordered = [q for q in evidence.quotes if not past(q)] + [q for q in evidence.quotes if past(q)]
+        return Evidence(ordered, True, evidence.reason, evidence.confidence)
     return evidence
+
+
+def _past_for_future(info: QuestionInfo):
+    """A predicate: is this quote one that dates only what is over, for a question about something
+    still to come? "They last met in 2019" does not say when they will meet (`qa.question.only_past`)."""
+    future = info.kind == TIME and asks_future(info.original or info.text)
+    return lambda q: future and only_past(q.text, q.published)
 
 
 def refuse_without_value(info: QuestionInfo, evidence: Evidence) -> Evidence:
@@ -269,10 +282,19 @@ def _named(spec: list[str], text: str) -> int:
 _CONTINUES = re.compile(r"^[“\"]?(the|this|these|that|those|he|she|they|it|his|her|their|its|such)\b", re.I)
 
 
+def _locations(q: Quote) -> list[tuple[str, int, int]]:
+    return [(q.source, q.start, q.end), *((loc.source, loc.start, loc.end) for loc in q.also_in)]
+
+
 def _next_sentence(q: Quote, quotes: list[Quote]) -> Quote | None:
-    """The quote of the sentence right after q in its article, if it was retrieved."""
-    following = [c for c in quotes if c.source == q.source and 0 <= c.start - q.end <= 3]
-    return following[0] if following else None
+    """The quote of the sentence right after q in an article, if it was retrieved. Either may be a
+    merged wire copy (`collect`) standing for its twin in another article, so every copy counts."""
+    ends = [(source, end) for source, _, end in _locations(q)]
+
+    def follows(c: Quote) -> bool:
+        return any(src == source and 0 <= start - end <= 3 for src, start, _ in _locations(c) for source, end in ends)
+
+    return next((c for c in quotes if c is not q and follows(c)), None)
 
 
 def _redundant(q: Quote, chosen: list[Quote]) -> bool:

@@ -46,8 +46,10 @@ class SentenceCache:
         if missing:
             spans = {p.id: split_sentences(p.text) for p in missing}
             texts = [p.text[s:e] for p in missing for s, e in spans[p.id]]
+            # `embed_alone`: an int8 embedder's vectors move with their batch-mates, and a cached
+            # vector made beside another question's sentences would make this answer depend on it
             vectors = (
-                np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
+                np.asarray(_embed_alone(self.embedder, texts), dtype=np.float32)
                 if texts
                 else np.zeros((0, 1), dtype=np.float32)
             )
@@ -65,6 +67,13 @@ class SentenceCache:
             while len(self._data) > self.capacity:
                 self._data.popitem(last=False)
             return out
+
+
+def _embed_alone(embedder, texts: list[str]) -> list[list[float]]:
+    """`Embedder.embed_alone`; llama-index's fp32 embedder has no such method, and needs none (its
+    vectors do not depend on their batch-mates)."""
+    alone = getattr(embedder, "embed_alone", None)
+    return alone(texts) if alone is not None else embedder.get_text_embedding_batch(texts)
 
 
 class Reranker:

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from qa.answerability import WEIGHTS_FILE, ScorerWeights
-from qa.evidence import refuse_without_value, select, unstated_figures, with_antecedent
+from qa.evidence import attach, refuse_without_value, select, unstated_figures, with_antecedent
 from qa.features import NAMES, Candidate, FeatureBuilder, question_features, specifics
 from qa.phrase import answer_phrase
 from qa.question import analyze
 from qa.rewrite import candidates, exchanges
 from qa.text import content_terms
-from qa.types import Draft, Evidence, LexicalStats, Quote
+from qa.types import Draft, Evidence, LexicalStats, Location, Quote
 from qa.writers.extractive import REFUSAL, compose, read_phrase
 
 BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of work."
@@ -280,3 +280,29 @@ def test_a_quote_that_opens_with_it_brings_the_sentence_that_says_what_it_is():
     # for a "when" question the phrase still comes from the best quote, which stays first
     dated = "It opened in 1932 after two years of work."
     assert chosen("When did the Velm school open?", dated, before)[:2] == [dated, named]
+
+
+def test_whom_a_best_quote_leaves_out_comes_from_the_next_sentence_of_any_copy():
+    """The sentence naming whom follows the best quote in article a, but its copy in article b
+    scored a little higher, so the merged quote stands for b and lists a in `also_in`."""
+    met = "She was met by senior officials of the port."
+    named = "The delegation included Ana Vel and Edo Varn."
+    best = quote(met, 100)
+    follows = Quote("b.txt", "B", None, 40, 40 + len(named), named, 0.5, 0.4, 0.5, True, 0, 100,
+                    set(content_terms(named)), [Location("a.txt", 101 + len(met), 101 + len(met) + len(named))])
+    info = analyze("Who met her?")
+    evidence = attach(info, Evidence([best], True, "test"), [best, follows])
+    assert [q.text for q in evidence.quotes] == [named, met]
+    elsewhere = replace(follows, also_in=[Location("c.txt", 101 + len(met), 200)])  # a copy in another article
+    assert [q.text for q in attach(info, Evidence([best], True, "test"), [best, elsewhere]).quotes] == [met]
+
+
+def test_a_quote_dating_only_the_past_does_not_lead_the_answer_to_a_future_question():
+    past = replace(quote("Their previous meeting took place in 2019 in the capital.", 0), published="2023-05-01")
+    ahead = replace(quote("Officials said the two would meet after the fair.", 300), published="2023-05-01")
+    info = analyze("When will the two meet?")
+    evidence = attach(info, Evidence([past, ahead], True, "test"), [past, ahead])
+    assert [q.text for q in evidence.quotes] == [ahead.text, past.text]
+    # a question about the past keeps it first
+    info = analyze("When did the two last meet?")
+    assert attach(info, Evidence([past, ahead], True, "test"), [past, ahead]).quotes[0] is past

@@ -33,6 +33,11 @@ MEETING = "This visit is the second trip of the mayor to the port, with their pr
     ("Dana Reyes ruled from 1410 to 1422", "Queen Dana Reyes, the old king's niece, ruled for twelve years, "
                                              "from 1410 to 1422."),
     ("The hall moved to the river in 1877", "It was not until 1877 that the hall moved to the river."),
+    # the event's own date in a reported sentence, and the report's date when the claim is the report
+    ("The plant closes in June", "Officials said on Monday that the town would close the plant in June."),
+    ("A newspaper reported on the plans on 5 May", "On 5 May, a newspaper reported on the plans."),
+    ("The article was published on 5 May", "On 5 May, a newspaper reported on the plans."),
+    ("The bridge opened in 1932", "In 1932, the bridge was opened, the paper reported."),
 ])
 def test_a_value_attached_as_in_the_quote_is_kept(claim: str, quote: str):
     assert why_not(claim, quote) is None
@@ -53,6 +58,11 @@ def test_a_value_attached_as_in_the_quote_is_kept(claim: str, quote: str):
                                                    "in 1702.", "pairs"),
     # a number word the quote does not have
     ("The town has seven bridges", "The town has three bridges.", "not in the quote"),
+    # a date that stands by a verb of reporting dates the report
+    ("The talks between the mayors take place on 5 May", "On 5 May, a newspaper reported on the plans for "
+                                                         "the mayors' visit.", "dates a report"),
+    ("The plant closes on Monday", "Officials said on Monday that the town would close the plant in June.",
+     "dates a report"),
 ])
 def test_a_value_attached_to_something_else_is_rejected(claim: str, quote: str, why: str):
     reason = why_not(claim, quote)

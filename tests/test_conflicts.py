@@ -245,3 +245,18 @@ def test_a_nationality_adjective_is_not_a_side():
         quote("b.txt", "The convoy crossed at Dornhal, the agency Ravno said on Monday."),
     ]
     assert detect(analyze("Which agency reported the crossing at Dornhal?"), quotes) == []
+
+
+
+def test_the_day_a_report_came_out_is_no_side():
+    """Both sentences name whom the question names; one dates a stay, the other the day a newspaper
+    reported the plans (`qa.claims`: a date by a verb of reporting dates the report): no disagreement
+    on when the talks open."""
+    info = analyze("When will the talks between Ana Vel and Edo Varn open?")
+    a = quote("a.txt", "Edo Varn has been in the capital since Monday, 11 May, for the trade fair.", similarity=0.6)
+    b = quote("b.txt", "On 5 May, a newspaper reported on the preparations for Ana Vel's visit.", similarity=0.6)
+    assert detect(info, [a, b]) == []
+    c = quote("c.txt", "The talks between Ana Vel and Edo Varn will open on 12 May.")
+    d = quote("d.txt", "Ana Vel and Edo Varn could open their talks around 14 May, officials said.")
+    found = detect(info, [c, d])
+    assert found and {s.quote.source for s in found[0].sides} == {"c.txt", "d.txt"}

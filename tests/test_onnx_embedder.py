@@ -155,3 +155,22 @@ def test_build_is_verified_and_rebuilt_when_damaged(int8_folder, tmp_path):
     assert int8_model.is_built(cache) and notes, "rebuilt, with a progress line"
     assert not [p for p in cache.glob(".all-MiniLM-L6-v2-int8.*") if p.is_dir()], "no temporary folder left"
     assert folder == int8_model.model_dir(cache)
+
+
+@pytest.mark.integration
+def test_a_cached_sentence_vector_does_not_depend_on_its_batch_mates(int8_folder):
+    """The question path's sentence cache embeds with `embed_alone`: a sentence first embedded beside
+    other questions' sentences gets the vector it gets on its own, so an answer cannot depend on the
+    questions asked before it (int8 scales activations per call, so `embed` may move it a little)."""
+    from qa.rerank import SentenceCache
+    from qa.types import Passage
+    from vectorstore.onnx_embedder import OnnxMiniLMEmbedding
+
+    emb = OnnxMiniLMEmbedding(int8_folder)
+    alone = emb.embed_alone(SENTENCES)
+    assert alone == [emb.embed_alone([t])[0] for t in SENTENCES]
+    passages = [Passage(f"p{i}", "a.txt", "A", None, text, 0, len(text)) for i, text in enumerate(SENTENCES)]
+    together = SentenceCache(emb).get(passages)
+    first = SentenceCache(emb).get(passages[-1:])
+    last = passages[-1].id
+    assert (together[last][1] == first[last][1]).all()

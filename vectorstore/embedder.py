@@ -29,6 +29,12 @@ class Embedder(ABC):
             out.extend(self.embed(list(texts[i : i + BATCH_SIZE])))
         return out
 
+    def embed_alone(self, texts: list[str]) -> list[list[float]]:
+        """One unit vector per text, each as if embedded on its own: what a cache needs, whose vectors
+        must not depend on which texts happened to be embedded beside them. The default is the batch,
+        right for an embedder whose vectors do not depend on their batch-mates."""
+        return self.get_text_embedding_batch(texts)
+
     def get_text_embedding(self, text: str) -> list[float]:
         return self.embed([text])[0]
 

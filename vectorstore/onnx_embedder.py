@@ -14,6 +14,8 @@ small CPUs.
 Compromise: dynamic quantization scales the activations per call, over the whole micro-batch, so a
 text's vector moves slightly with its batch-mates (cosine >= 0.98 to the same text embedded alone;
 fp32 differs only by rounding). Retrieval quality was measured in these batches (docs/BENCHMARKS.md).
+Where that matters, `embed_alone` gives each text a session call of its own: the question path's
+sentence cache uses it, so an answer does not depend on the questions asked before it.
 """
 
 from __future__ import annotations
@@ -73,12 +75,18 @@ class OnnxMiniLMEmbedding(Embedder):
         return pooled.tolist()
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts, MICRO_BATCH)
+
+    def embed_alone(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts, 1)  # one text per call: its vector depends on it alone
+
+    def _embed(self, texts: list[str], micro_batch: int) -> list[list[float]]:
         if not texts:
             return []
         with self._tokenizer_lock:
             ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))  # similar lengths share a batch
-        batches = [order[k : k + MICRO_BATCH] for k in range(0, len(order), MICRO_BATCH)]
+        batches = [order[k : k + micro_batch] for k in range(0, len(order), micro_batch)]
 
         def run(batch: list[int]) -> list[list[float]]:
             return self._encode([ids[i] for i in batch])
