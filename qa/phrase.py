@@ -8,7 +8,9 @@ count or amount for "how many/much", a capitalised name for "who", a capitalised
 preposition for "where" (a reference mark such as "[7]" is no figure: `qa.values.quantities`). Of
 the candidates that the question does not already contain, the one nearest to the question's own
 words in the sentence wins ("opened" is next to the date, not to "two years"). For "who" questions
-every name in a list is kept: "A, B and C". What the answer may *state* as the answer is stricter
+every name in a list is kept: "A, B and C". A month before a year belongs to the date ("September
+1932"); a possessive name is no place ("Ardale's old port"); a word that only extends a question word
+("Veldish" for "Veld") is nothing new. What the answer may *state* as the answer is stricter
 (`stated_phrase`): at most two names, none of them standing after "in" or "at".
 
 No phrase is returned for other questions ("what", "why", "how"), or when the sentence holds
@@ -29,6 +31,7 @@ from .values import WEEKDAY, Quantity, bare_value, date_spans, quantities, year_
 
 _DATE_EXTEND_LEFT = re.compile(r"(?:(?:on|by)\s+)?(?:\w+day,?\s+)?(?:the\s+)?$", re.I)
 _YEAR_AFTER = re.compile(r"^,?\s+(1[5-9]\d\d|20\d\d)\b")
+_MONTH_BEFORE = re.compile(rf"\b(?:{'|'.join(MONTHS)})\s*,?\s*$", re.I)
 _DECADE = re.compile(r"\b(?:early |mid-|mid |late )?(1[5-9]\d0|20\d0)s\b")
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?", re.I)
 _AGO = re.compile(
@@ -76,7 +79,10 @@ def _spans_time(text: str) -> list[tuple[int, int]]:
         spans.append((a, b))
     covered = lambda i: any(a <= i < b for a, b in spans)  # noqa: E731 - a tiny local predicate
     spans += [m.span() for m in _AGO.finditer(text) if not covered(m.start())]  # "~8,000 years ago"
-    spans += [(a, b) for a, b in year_spans(text) if not covered(a)]
+    for a, b in year_spans(text):
+        if not covered(a):
+            month = _MONTH_BEFORE.search(text[:a])
+            spans.append((month.start() if month else a, b))
     for pattern in (_DECADE, _CLOCK, WEEKDAY):
         spans += [m.span() for m in pattern.finditer(text) if not covered(m.start())]
     return spans
@@ -98,8 +104,8 @@ def _spans_names(text: str, place: bool = False) -> list[tuple[int, int]]:
         b = a + len(phrase)
         if all(w in _FUNCTION or w in _CALENDAR for w in words(phrase)) or date_spans(phrase):
             continue
-        if place and not _PLACE_PREP.search(text[:a]):
-            continue
+        if place and (not _PLACE_PREP.search(text[:a]) or _POSSESSIVE.search(phrase)):
+            continue  # "in Ardale's old harbour district": the place is what follows, not "Ardale's"
         if not place and a == 0 and len(tokens) == 1:
             continue  # a lone capitalised word opening the sentence is usually not a name
         if not place and (words(phrase)[-1] in ORGANISATION_WORDS or phrase.isupper()):
@@ -191,9 +197,17 @@ def _counts_nothing(q: Quantity) -> bool:
 
 
 def _new(span_text: str, question_words: set[str]) -> bool:
-    """Does the span say something the question does not already say?"""
+    """Does the span say something the question does not already say? A word that only extends a
+    question word of four letters or more by at most three ("Veldish" for "Veld", "Asian" for
+    "Asia") does not."""
     ws = [w for w in words(span_text) if w not in _FUNCTION]
-    return bool(ws) and any(stem(w) not in question_words and w not in question_words for w in ws)
+    longer = [q for q in question_words if len(q) >= 4]
+
+    def known(w: str) -> bool:
+        return stem(w) in question_words or w in question_words or any(
+            w.startswith(q) and len(w) - len(q) <= 3 for q in longer)
+
+    return bool(ws) and not all(known(w) for w in ws)
 
 
 def _candidates(info: QuestionInfo, sentence: str) -> list[tuple[int, int]]:

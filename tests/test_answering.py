@@ -38,6 +38,8 @@ BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of 
         ("How much was the takeover worth?", "The takeover was valued at $1.9bn, the company said.", "$1.9bn"),
         # each name of a list once
         ("Who was in the film?", "The film starred Ana Vel and Edo Varn, and Ana Vel sang.", "Ana Vel and Edo Varn"),
+        # a month before a year is part of the date
+        ("When was the siege?", "The town fell after the failed siege of September 1644.", "September 1644"),
     ],
 )
 def test_answer_phrase(question: str, sentence: str, phrase: str):
@@ -49,6 +51,10 @@ def test_answer_phrase(question: str, sentence: str, phrase: str):
 
 def test_no_phrase_for_open_questions_or_values_the_question_already_has():
     assert answer_phrase(analyze("Why did the bridge close?"), BRIDGE) is None
+    # a word that only extends a question word ("Veldish" for "Veld") is no answer
+    assert answer_phrase(analyze("Where in Veld did they settle?"), "They settled in Veldish towns.") is None
+    # a possessive name modifies the place that follows it
+    assert answer_phrase(analyze("In which city did they meet?"), "They met in Ardale's northern city of Som.") is None
     assert answer_phrase(analyze("Who is Ana Vel?"), "Ana Vel opened the bridge.") is None
     assert answer_phrase(analyze("When did it open in 1932?"), "It opened in 1932.") is None
 
