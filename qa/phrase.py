@@ -114,13 +114,34 @@ def _spans_names(text: str, place: bool = False) -> list[tuple[int, int]]:
     return spans
 
 
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_RANGE_START = re.compile(r"(?:\bbetween\s+)?\d[\d,.]*\s*(?:–|—|-|to|and|or)\s*$", re.I)
+
+
+def _with_range(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A figure that ends a range starts with it: "100–150 species", "between 10 and 12 people", "5 to
+    7 days", not "150 species" (the first figure, counting nothing, is dropped). The figures of an ISO
+    date are none."""
+    iso = [m.span() for m in _ISO_DATE.finditer(text)]  # "2023-09-12" is a date, not figures
+    out = []
+    for a, b in spans:
+        if any(x < b and a < y for x, y in iso):
+            continue
+        m = _RANGE_START.search(text[:a])
+        if m and (m.group(0).lower().startswith("between") or not re.search(r"\band\s*$", m.group(0))):
+            a = m.start()
+        if not any(x <= a and b <= y for x, y in out):
+            out = [(x, y) for x, y in out if not (a <= x and y <= b)] + [(a, b)]
+    return out
+
+
 def _spans(kind: str, text: str, info: QuestionInfo) -> list[tuple[int, int]]:
     if kind == TIME:
         return _spans_time(text)
     if kind == DURATION:
-        return [m.span() for m in _DURATION.finditer(text)]
+        return _with_range(text, [m.span() for m in _DURATION.finditer(text)])
     if kind == NUMBER:
-        return [(q.start, q.end) for q in _answering_quantities(info, text)]
+        return _with_range(text, [(q.start, q.end) for q in _answering_quantities(info, text)])
     if kind == PERSON:
         return _spans_names(text)
     if kind == PLACE:

@@ -40,6 +40,11 @@ BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of 
         ("Who was in the film?", "The film starred Ana Vel and Edo Varn, and Ana Vel sang.", "Ana Vel and Edo Varn"),
         # a month before a year is part of the date
         ("When was the siege?", "The town fell after the failed siege of September 1644.", "September 1644"),
+        # a range is one figure
+        ("How many species are known?", "Only 100–150 species are known, and another 25 are not named.",
+         "100–150 species"),
+        ("How long did the crossing take?", "The crossing took 5 to 7 days by boat.", "5 to 7 days"),
+        ("How many people died?", "Between 10 and 12 people died in the flood.", "Between 10 and 12 people"),
     ],
 )
 def test_answer_phrase(question: str, sentence: str, phrase: str):
@@ -53,6 +58,8 @@ def test_no_phrase_for_open_questions_or_values_the_question_already_has():
     assert answer_phrase(analyze("Why did the bridge close?"), BRIDGE) is None
     # a word that only extends a question word ("Veldish" for "Veld") is no answer
     assert answer_phrase(analyze("Where in Veld did they settle?"), "They settled in Veldish towns.") is None
+    # the figures of an ISO date count nothing
+    assert answer_phrase(analyze("How many carriages does the train have?"), "date 2023-09-12 The train left.") is None
     # a possessive name modifies the place that follows it
     assert answer_phrase(analyze("In which city did they meet?"), "They met in Ardale's northern city of Som.") is None
     assert answer_phrase(analyze("Who is Ana Vel?"), "Ana Vel opened the bridge.") is None
