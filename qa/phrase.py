@@ -219,8 +219,8 @@ def _counts_nothing(q: Quantity) -> bool:
 
 def _new(span_text: str, question_words: set[str]) -> bool:
     """Does the span say something the question does not already say? A word that only extends a
-    question word of four letters or more by at most three ("Veldish" for "Veld", "Asian" for
-    "Asia") does not."""
+    question word of four letters or more by at most three ("Veldish" for "Veld", "Ostran" for
+    "Ostra") does not."""
     ws = [w for w in words(span_text) if w not in _FUNCTION]
     longer = [q for q in question_words if len(q) >= 4]
 
