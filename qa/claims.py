@@ -149,7 +149,6 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
     qfold = fold(question)
     quote_stems = {t.stem for t in qt if t.stem}
     claim_stems = {t.stem for t in ct if t.stem}
-    asked = claim_stems | {t.stem for t in parse(question).toks if t.stem} if question else claim_stems
     segs_of = {}
     for i, s in enumerate(q.seg):
         segs_of.setdefault(s, []).append(i)
@@ -171,7 +170,7 @@ def why_not(claim: str, quote: str, question: str = "") -> str | None:
             return f"{cv.key} not in the quote"
         if not claim_negated and all(_denied(q.toks, qv.first) for qv in occurrences):
             return f"{sorted(cv.key)}: the quote denies it"
-        if cv.kind in ("year", "date") and all(_dates_the_report(q, qv, asked) for qv in occurrences):
+        if cv.kind in ("year", "date") and all(_dates_the_report(q, qv, claim_stems, question) for qv in occurrences):
             return f"{sorted(cv.key)}: it dates a report, not the event"
         reasons = [_fits(c, vi, cv, q, qv, segs_of, quote_stems) for qv in occurrences]
         if all(reasons):
@@ -326,11 +325,11 @@ _ABOUT_REPORTS = _REPORTING | frozenset(stem(w) for w in word_list(
     "published wrote written article piece story statement announcement interview spoke speak comment"))
 
 
-def _dates_the_report(q: Parsed, qv: Value, asked: set[str]) -> bool:
+def _dates_the_report(q: Parsed, qv: Value, claim_stems: set[str], question: str) -> bool:
     """Is the quote's date the day of a report rather than of the event: "On 5 May, the paper reported
     the plans", "officials confirmed on Monday that ..."? So when the date stands next to a reporting
     verb (at most two function words apart), or opens the sentence before its first verb and that
-    verb reports. Not when the claim or its question (`asked`: their stems) is about a report
+    verb reports. Not when the claim or its question is about a report
     ("When did the paper report it?", "What day was the piece published?")."""
     toks = q.toks
     sent = toks[qv.first].sent
@@ -343,7 +342,9 @@ def _dates_the_report(q: Parsed, qv: Value, asked: set[str]) -> bool:
             or (i > qv.last and between_only_function_words(qv.last, i))]
     if not near and verbs and qv.last < verbs[0]:
         near = [verbs[0]]
-    return not asked & _ABOUT_REPORTS and any(toks[i].stem in _REPORTING for i in near)
+    if not any(toks[i].stem in _REPORTING for i in near) or claim_stems & _ABOUT_REPORTS:
+        return False
+    return not (question and {t.stem for t in parse(question).toks} & _ABOUT_REPORTS)
 
 
 def _host_stems(q: Parsed, qv: Value, segs_of: dict[int, list[int]]) -> set[str]:

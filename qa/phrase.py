@@ -115,7 +115,7 @@ def _spans_names(text: str, place: bool = False) -> list[tuple[int, int]]:
 
 
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_RANGE_START = re.compile(r"(?:\bbetween\s+)?\d[\d,.]*\s*(?:–|—|-|to|and|or)\s*$", re.I)
+_RANGE_START = re.compile(r"\bbetween\s+\d[\d,.]*\s+and\s*$|\d[\d,.]*\s*(?:–|—|-|to|or)\s*$", re.I)
 
 
 def _with_range(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -128,7 +128,7 @@ def _with_range(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]
         if any(x < b and a < y for x, y in iso):
             continue
         m = _RANGE_START.search(text[:a])
-        if m and (m.group(0).lower().startswith("between") or not re.search(r"\band\s*$", m.group(0))):
+        if m:
             a = m.start()
         if not any(x <= a and b <= y for x, y in out):
             out = [(x, y) for x, y in out if not (a <= x and y <= b)] + [(a, b)]
