@@ -35,6 +35,10 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bwhere\b|\b(which|what) (city|country|place|station|port|region|location|town|venue)\b"), PLACE),
 ]
 
+# "What was the date of the launch?" asks what "what date" asks: the noun after "what is the" is the
+# answer's kind when "of", "when" or "that" follows it ("What is the country known for?" is no place).
+_COPULA = re.compile(r"^(what|which) (?:is|was|are|were) the (?=\w+ (?:of|when|that)\b)")
+
 _WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|since when)\b")
 
 _WEEKDAYS = "|".join(WEEKDAYS)
@@ -70,7 +74,7 @@ def analyze(question: str, original: str | None = None) -> QuestionInfo:
     if original and not _WH.search(q):
         q = fold(question)
     first = _WH.search(q)
-    head = q[first.start() :] if first else q
+    head = _COPULA.sub(r"\1 ", q[first.start() :] if first else q, count=1)
     kind = next((k for rule, k in _RULES if (m := rule.search(head)) and m.start() == 0), OTHER)
     m = re.search(r"\bhow many (\w+)", q)
     counted = stem(m.group(1)) if m and m.group(1) not in ("of", "times", "more", "other") else None

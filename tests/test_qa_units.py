@@ -89,6 +89,10 @@ def test_split_answer_attaches_leading_markers_to_previous_sentence():
     ("Where did they meet in 2019?", PLACE), ("How many trips has Kim made?", NUMBER),
     ("How long since Kim last travelled abroad?", DURATION), ("What did Kim eat?", OTHER),
     ("Which station did the train reach?", PLACE),
+    # "what was the NOUN of" asks what "what NOUN" asks; not when the noun is the subject of more
+    ("What was the date of the launch?", TIME), ("What is the number of seats in the hall?", NUMBER),
+    ("What was the location of their first meeting?", PLACE), ("What is the country known for?", OTHER),
+    ("What was the time limit on the offer?", OTHER),
 ])
 def test_question_kinds(question: str, kind: str):
     assert analyze(question).kind == kind
