@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .evidence import next_sentence
 from .lexicon import MONTHS, WEEKDAYS
 from .phrase import attached_phrase
 from .question import DURATION, TIME
@@ -316,6 +317,7 @@ class Reading:
     values: list  # Quantity or frozenset[str] (a name's words)
     shown: str
     anchored: bool = False  # a count read next to the noun the question counts ("how many people")
+    about: Quote | None = None  # the sentence on the question that `quote` continues (`_continued`)
 
 
 def asked_words(info: QuestionInfo) -> set[str]:
@@ -345,13 +347,15 @@ def _noun(q) -> str:
 
 
 def _event_clauses(text: str, events: set[str]) -> str:
-    """The clauses of a sentence that hold one of the question's event words (all of it if none)."""
+    """The clauses of a sentence that hold one of the question's event words ("" if none)."""
     held = [text[a:b] for a, b in _segments(text) if any(stem(w) in events for w in words(text[a:b]))]
     return " ".join(held)
 
 
-def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) -> Reading | None:
+def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str], whole: bool = False) -> Reading | None:
     """The value of `kind` a quote gives for the question, or None if it gives none we can tell.
+    Names are read from the clauses with the question's event words, or, if `whole` and none has
+    one, from the whole sentence.
 
     A sentence that gives several candidate values (a list of figures, several names) gives
     none: which one answers the question is not for rules to guess."""
@@ -390,7 +394,7 @@ def read_value(kind: str, info: QuestionInfo, quote: Quote, events: set[str]) ->
         return Reading(quote, qs, qs[0].text, anchored)
     if kind in (NAME, PLACE_VALUE):
         exclude = asked_words(info)
-        clauses = _event_clauses(text, events)
+        clauses = _event_clauses(text, events) or (text if whole else "")
         found = (names if kind == NAME else places)(clauses, exclude)
         if kind == NAME and clauses and text.startswith(clauses):
             first = re.match(r"\s*([A-Z][\w’'-]*)", strip_dateline(text))
@@ -447,9 +451,28 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
         if q.similarity < min_similarity or q.source in out:
             continue
         r = read_value(kind, info, q, events | info.term_set)
+        if r is None and kind in (NAME, PLACE_VALUE):
+            r = _continued(kind, info, q, quotes, events | info.term_set)
         if r is not None:
             out[q.source] = r
     return list(out.values())
+
+
+# A sentence that goes on about the subject of the one before: "Its board ...", "She ...". Not "It is
+# ..." (mostly no pronoun at all) nor "The ...", which opens any sentence.
+_PRONOUN_OPENING = re.compile(r"^[“\"]?(?:its|his|her|their|he|she|they)\b", re.I)
+
+
+def _continued(kind: str, info: QuestionInfo, q: Quote, quotes: list[Quote], events: set[str]) -> Reading | None:
+    """The name the sentence after `q` gives, when `q` is on the question but names no one and that
+    sentence continues it: "The club has a new coach after all. Its board said Ana Vel will lead
+    the team." The next sentence is read for the value; whether it is about the question is judged
+    by `q`, which it continues (`Reading.about`)."""
+    after = next_sentence(q, quotes)
+    if after is None or not _PRONOUN_OPENING.match(after.text):
+        return None
+    r = read_value(kind, info, after, events, whole=True)  # it continues the question's words: it need not repeat them
+    return None if r is None else Reading(r.quote, r.values, r.shown, r.anchored, about=q)
 
 
 def _subject_terms(info: QuestionInfo) -> set[str]:
@@ -517,11 +540,9 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
         r = g[0]
         if r.quote.source in {loc.source for loc in lead.quote.also_in}:
             continue
-        if kind in (NAME, PLACE_VALUE) and (
-            _mentions(quotes, r.quote.source, lead) or _mentions(quotes, lead.quote.source, r)
-        ):
-            continue  # each article also names the other's person or place: not two answers to one role
-        if same_subject(info, lead.quote, r.quote, stats, close=close):
+        if kind in (NAME, PLACE_VALUE) and _named_in_another_role(quotes, lead, r):
+            continue
+        if same_subject(info, lead.about or lead.quote, r.about or r.quote, stats, close=close):
             sides.append(Side(r.shown, r.quote))
     if len(sides) < 2:
         return []
@@ -552,6 +573,17 @@ def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) ->
         if all(time_conflict(value, other) for other, _ in sides):
             sides.append((value, Side(phrase, q)))
     return [Found("date", [side for _, side in sides])] if len(sides) >= 2 else []
+
+
+def _named_in_another_role(quotes: list[Quote], a: Reading, b: Reading) -> bool:
+    """Does an article also name the other's person or place, so that the two are not two answers to
+    one role? A one-way mention of one full name by the other's article is still a disagreement: "Edo
+    Varn won" against a later "Ana Vel has been declared the winner; Edo Varn was disqualified".
+    Sides that are a lone word or a list of names are read less surely, and a mention either way
+    sets them apart."""
+    one_way = _mentions(quotes, b.quote.source, a), _mentions(quotes, a.quote.source, b)
+    full = all(len(r.values) == 1 and len(next(iter(r.values))) >= 2 for r in (a, b))
+    return all(one_way) if full else any(one_way)
 
 
 def _mentions(quotes: list[Quote], source: str, reading: Reading) -> bool:

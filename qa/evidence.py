@@ -179,7 +179,7 @@ def unstated_figures(question: str, quotes: list[Quote]) -> list[str]:
 
 def _preceding(q: Quote, quotes: list[Quote]) -> list[Quote]:
     """The retrieved sentence right before q in its article ("In 1624 ... . They sailed in seven ships.")."""
-    return [c for c in quotes if _next_sentence(c, [q]) is q]
+    return [c for c in quotes if next_sentence(c, [q]) is q]
 
 
 def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: int = 8) -> Evidence:
@@ -193,7 +193,7 @@ def attach(info: QuestionInfo, evidence: Evidence, quotes: list[Quote], depth: i
         # "She was met by senior officials." + "The delegation included Ana Vel and Edo Varn.": the
         # next sentence of the same article continues one of the best quotes and names whom
         for q in evidence.quotes[:2]:
-            after = _next_sentence(q, quotes)
+            after = next_sentence(q, quotes)
             if after is not None and _CONTINUES.match(after.text) and answer_phrase(info, after.text):
                 rest = [c for c in evidence.quotes if c is not q and c is not after]
                 return Evidence([after, q, *rest][: len(evidence.quotes) + 1], True, evidence.reason,
@@ -286,7 +286,7 @@ def _locations(q: Quote) -> list[tuple[str, int, int]]:
     return [(q.source, q.start, q.end), *((loc.source, loc.start, loc.end) for loc in q.also_in)]
 
 
-def _next_sentence(q: Quote, quotes: list[Quote]) -> Quote | None:
+def next_sentence(q: Quote, quotes: list[Quote]) -> Quote | None:
     """The quote of the sentence right after q in an article, if it was retrieved. Either may be a
     merged wire copy (`collect`) standing for its twin in another article, so every copy counts."""
     ends = [(source, end) for source, _, end in _locations(q)]

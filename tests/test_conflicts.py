@@ -260,3 +260,36 @@ def test_the_day_a_report_came_out_is_no_side():
     d = quote("d.txt", "Ana Vel and Edo Varn could open their talks around 14 May, officials said.")
     found = detect(info, [c, d])
     assert found and {s.quote.source for s in found[0].sides} == {"c.txt", "d.txt"}
+
+
+def test_a_later_article_that_also_names_the_first_winner_still_disagrees():
+    """The later article names the earlier one's winner too, as disqualified: still two answers to
+    "who won". Each article naming the other's person (a winner and a runner-up in both) is not."""
+    question = "Who won the men's race at the Orlin marathon?"
+    first = "Edo Varn won the men's race at the Orlin marathon on Sunday."
+    later = "Ana Vellis was declared the winner of the men's race at the Orlin marathon on Monday."
+    dropped = quote("b.txt", "Edo Varn, who crossed the line first, was disqualified for cutting the course.")
+    found = detect(analyze(question), [quote("a.txt", first), quote("b.txt", later), dropped])
+    assert [s.value for s in found[0].sides] == ["Edo Varn", "Ana Vellis"]
+    runner_up = quote("a.txt", "Ana Vellis finished second, four seconds behind.")
+    both = [quote("a.txt", first), quote("b.txt", later), dropped, runner_up]
+    assert detect(analyze(question), both) == []
+
+
+def test_a_name_in_the_sentence_that_continues_a_quote_is_a_side():
+    """The later article's sentence on the question names no one; the next one, which opens with
+    "Its", does: that name is its side. A next sentence that does not continue it gives none."""
+    question = "Who was chosen to chair the Orlin growers' union?"
+    first = quote("a.txt", "Edo Varn was chosen to chair the Orlin growers' union on Saturday.")
+    lead = "The Orlin growers' union has a different chair after all."
+    topic = Quote("b.txt", "B.TXT", None, 0, len(lead), lead, 0.7, 0.7, 0.5, True, 0, 200, set(content_terms(lead)))
+    text = "Its board said on Friday that Ana Vellis won the vote once late ballots were counted."
+    start = len(lead) + 1
+    after = Quote("b.txt", "B.TXT", None, start, start + len(text), text, 0.4, 0.4, 0.2, False, 0, 200,
+                  set(content_terms(text)))
+    found = detect(analyze(question), [first, topic, after])
+    assert [s.value for s in found[0].sides] == ["Edo Varn", "Ana Vellis"]
+    assert found[0].sides[1].quote is after
+    unrelated = Quote("b.txt", "B.TXT", None, start, start + len(text), text.replace("Its board", "A farmer"), 0.4,
+                      0.4, 0.2, False, 0, 200, set(content_terms(text)))
+    assert detect(analyze(question), [first, topic, unrelated]) == []
