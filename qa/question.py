@@ -32,7 +32,14 @@ _RULES: list[tuple[re.Pattern, str]] = [
         ),
         PERSON,
     ),
-    (re.compile(r"\bwhere\b|\b(which|what) (city|country|place|station|port|region|location|town|venue)\b"), PLACE),
+    (
+        re.compile(
+            r"\bwhere\b|\b(which|what) (city|country|place|station|port|region|location|town|venue|village|hamlet|"
+            r"settlement|spot|site|area|district|county|province|island|street|road|suburb|neighbou?rhood|church|"
+            r"building|airport|harbou?r|valley|mountain)\b"
+        ),
+        PLACE,
+    ),
 ]
 
 # "What was the date of the launch?" asks what "what date" asks: the noun after "what is the" is the

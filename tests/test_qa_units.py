@@ -93,6 +93,7 @@ def test_split_answer_attaches_leading_markers_to_previous_sentence():
     ("What was the date of the launch?", TIME), ("What is the number of seats in the hall?", NUMBER),
     ("What was the location of their first meeting?", PLACE), ("What is the country known for?", OTHER),
     ("What was the time limit on the offer?", OTHER),
+    ("Near which village did the plane land?", PLACE), ("In which church was the panel found?", PLACE),
 ])
 def test_question_kinds(question: str, kind: str):
     assert analyze(question).kind == kind
