@@ -459,7 +459,8 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
 
 
 # A sentence that goes on about the subject of the one before: "Its board ...", "She ...". Not "It is
-# ..." (mostly no pronoun at all) nor "The ...", which opens any sentence.
+# ..." (mostly no pronoun at all) nor "The ...", which opens any sentence: each, tried, read a name
+# from an unrelated sentence into a false disagreement (docs/EVALUATION.md).
 _PRONOUN_OPENING = re.compile(r"^[“\"]?(?:its|his|her|their|he|she|they)\b", re.I)
 
 
