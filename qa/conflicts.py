@@ -458,9 +458,8 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
     return list(out.values())
 
 
-# A sentence that goes on about the subject of the one before: "Its board ...", "She ...". Not "It is
-# ..." (mostly no pronoun at all) nor "The ...", which opens any sentence: each, tried, read a name
-# from an unrelated sentence into a false disagreement (docs/EVALUATION.md).
+# A sentence that goes on about the subject of the one before: "Its board ...", "She ...". Not "It ..."
+# nor "The ...": each, tried, read a name from an unrelated sentence into a false disagreement.
 _PRONOUN_OPENING = re.compile(r"^[“\"]?(?:its|his|her|their|he|she|they)\b", re.I)
 
 
@@ -549,8 +548,6 @@ def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: 
         return []
     topic = _topic(kind, info)
     return [Found(topic, sides)]
-
-
 
 
 def _attached_dates(info: QuestionInfo, quotes: list[Quote], depth: int = 20) -> list[Found]:
