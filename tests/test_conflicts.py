@@ -12,10 +12,10 @@ from qa.text import content_terms
 from qa.types import Answer, Citation, Conflict, ConflictSide, Location, Quote
 
 
-def quote(source: str, text: str, published: str | None = None, similarity: float = 0.7) -> Quote:
+def quote(source: str, text: str, published: str | None = None, similarity: float = 0.7, start: int = 0) -> Quote:
     return Quote(
-        source, source.upper(), published, 0, len(text), text, similarity, similarity, 0.5, True, 0, len(text),
-        set(content_terms(text)),
+        source, source.upper(), published, start, start + len(text), text, similarity, similarity, 0.5, True, 0,
+        start + len(text), set(content_terms(text)),
     )  # fmt: skip
 
 
@@ -247,7 +247,6 @@ def test_a_nationality_adjective_is_not_a_side():
     assert detect(analyze("Which agency reported the crossing at Dornhal?"), quotes) == []
 
 
-
 def test_the_day_a_report_came_out_is_no_side():
     """Both sentences name whom the question names; one dates a stay, the other the day a newspaper
     reported the plans (`qa.claims`: a date by a verb of reporting dates the report): no disagreement
@@ -282,14 +281,11 @@ def test_a_name_in_the_sentence_that_continues_a_quote_is_a_side():
     question = "Who was chosen to chair the Orlin growers' union?"
     first = quote("a.txt", "Edo Varn was chosen to chair the Orlin growers' union on Saturday.")
     lead = "The Orlin growers' union has a different chair after all."
-    topic = Quote("b.txt", "B.TXT", None, 0, len(lead), lead, 0.7, 0.7, 0.5, True, 0, 200, set(content_terms(lead)))
+    topic = quote("b.txt", lead)
     text = "Its board said on Friday that Ana Vellis won the vote once late ballots were counted."
-    start = len(lead) + 1
-    after = Quote("b.txt", "B.TXT", None, start, start + len(text), text, 0.4, 0.4, 0.2, False, 0, 200,
-                  set(content_terms(text)))
+    after = quote("b.txt", text, similarity=0.4, start=len(lead) + 1)  # too far from the question alone
     found = detect(analyze(question), [first, topic, after])
     assert [s.value for s in found[0].sides] == ["Edo Varn", "Ana Vellis"]
     assert found[0].sides[1].quote is after
-    unrelated = Quote("b.txt", "B.TXT", None, start, start + len(text), text.replace("Its board", "A farmer"), 0.4,
-                      0.4, 0.2, False, 0, 200, set(content_terms(text)))
+    unrelated = quote("b.txt", text.replace("Its board", "A farmer"), similarity=0.4, start=len(lead) + 1)
     assert detect(analyze(question), [first, topic, unrelated]) == []
