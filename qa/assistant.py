@@ -189,7 +189,9 @@ class Assistant:
         are final, so a model would only rephrase several checked answers at once."""
         turns = normalize_history(history)
         later = [*turns, {"role": "user", "content": parts[0]}, {"role": "assistant", "content": ""}]
-        answers = [self.prepare(part, later if i else turns)[1] for i, part in enumerate(parts)]
+        first = self.prepare(parts[0], turns)[1]
+        within = frozenset(c.source for c in first.citations)  # the articles the shared subject is in
+        answers = [first, *(self.prepare(part, later, within=within)[1] for part in parts[1:])]
         return compound.combine(question, parts, answers, self.config.k)
 
     def retrieve(self, question: str) -> list[Passage]:
@@ -268,11 +270,21 @@ class Assistant:
             )
         return text
 
-    def prepare(self, question: str, history: Sequence | None) -> tuple[Draft, Answer]:
+    def prepare(
+        self, question: str, history: Sequence | None, within: frozenset[str] = frozenset()
+    ) -> tuple[Draft, Answer]:
+        """Evidence and the extractive answer for a question. With `within` (a later part of a compound
+        question, and the articles that answered its first part), the part as written is one more
+        reading beside those against the history, read in those articles only: "... and what was its
+        membership in 2014?" finds its sentence on its own words, and "its" still means what the
+        first part was about."""
         t0 = time.perf_counter()
         q = self.clean_question(question)
         turns = normalize_history(history)
         readings = rewrite_candidates(q, turns)
+        as_written = bool(within) and q not in readings
+        if as_written:
+            readings.append(q)
         if readings != [q]:
             model_reading = self.generator.rewrite(q, turns)
             if model_reading:
@@ -289,7 +301,7 @@ class Assistant:
         best = None
         for reading in dict.fromkeys(readings):
             info = analyze(reading, original=q)
-            passages, sentences, answers = self.rank(info, reading)
+            passages, sentences, answers = self.rank(info, reading, within if as_written and reading == q else None)
             if best is None or answers > best[0]:
                 best = (answers, reading, info, passages, sentences)
         answers, standalone, info, passages, sentences = best
@@ -324,11 +336,16 @@ class Assistant:
             return self.reranker.rerank(info, query, passages, self.retriever.stats)
         return passages, None
 
-    def rank(self, info, standalone: str) -> tuple[list[Passage], dict, float]:
+    def rank(
+        self, info, standalone: str, within: frozenset[str] | None = None
+    ) -> tuple[list[Passage], dict, float]:
         """Retrieve, rerank and score every sentence of the top passages (sets `ScoredSentence.prob`);
-        also returns the scorer's probability that the articles answer at all."""
+        also returns the scorer's probability that the articles answer at all. With `within`, only
+        passages of those articles (or copied in one of them) count."""
         query = self.embedder.get_query_embedding(standalone)
         passages, sentences = self.search(info, standalone, self.config.retrieval, query)
+        if within is not None:
+            passages = [p for p in passages if p.source in within or any(c.source in within for c in p.also_in)]
         if sentences is None:
             import numpy as np
 

@@ -118,5 +118,25 @@ def test_a_later_part_is_read_against_the_first_question_not_its_answer(tmp_path
     answer = assistant.ask("When was the Lumen Choir founded, and where does it sing every winter?")
     assert "1990" in answer.text and "old market hall" in answer.text, answer.text
     second = answer.standalone_question.split("? ", 1)[1]
-    assert second.startswith("Where does it sing every winter? (following up on: When was the Lumen Choir founded?)")
+    # read against the first question, or as written within the first part's article (the test below)
+    assert second in ("Where does it sing every winter?",
+                      "Where does it sing every winter? (following up on: When was the Lumen Choir founded?)"), second
     assert "Ana Vel" not in second, "the first part's answer is not part of the second part's reading"
+
+
+def test_a_later_part_is_also_read_as_written_within_the_first_parts_articles(tmp_path: Path):
+    """Read against the first part, "what was its membership in 2014?" scores the founding sentences
+    and another article's membership; read as written, but only in the article that answered the
+    first part, it finds the sentence that answers it, and "its" still means the choir."""
+    assistant, _ = _assistant(tmp_path, {
+        "choir.txt": "Choir marks its anniversary\n\nThe Lumen Choir was founded in 1990 by the conductor Ana Vel. "
+        "The founding concert of the Lumen Choir was held in the old market hall. "
+        "The choir was founded with twelve singers from the harbour district.\n\n"
+        "Its repertoire grew over the years. Membership passed 85 singers in 2014.\n",
+        "club.txt": "Rowing club news\n\nThe Orla Rowing Club was founded in 1921. "
+        "In 2014 its membership was 40 rowers, the club said.\n",
+    })  # fmt: skip
+    answer = assistant.ask("When was the Lumen Choir founded, and what was its membership in 2014?")
+    assert "1990" in answer.text and "85 singers" in answer.text, answer.text
+    assert "40 rowers" not in answer.text, "another article's membership is not the choir's"
+    assert {c.source for c in answer.citations} == {"choir.txt"}
