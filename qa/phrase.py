@@ -20,6 +20,7 @@ no candidate: the answer then opens with the sentence itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .claims import attached
 from .lexicon import COUNT_WORDS, MONTHS, ORDINALS, STOPWORDS, WEEKDAYS
@@ -262,7 +263,17 @@ _AT_PLACE = re.compile(r"\b(?:in|at|near|outside|across)\s+(?:the\s+)?$", re.I)
 _POSSESSIVE = re.compile(r"[’']s$")
 
 
-def stated_phrase(info: QuestionInfo, sentence: str) -> str | None:
+def _longer_name(word: str, texts: Sequence[str]) -> bool:
+    """Does a text name `word` as the last word of a longer name ("Ana Vel" for "Vel")?"""
+    for text in texts:
+        for m in _CAPS.finditer(text):
+            tokens = [t for t in m.group(0).split() if t.lower() not in _FUNCTION]
+            if len(tokens) >= 2 and _POSSESSIVE.sub("", tokens[-1]).rstrip(".,") == word:
+                return True
+    return False
+
+
+def stated_phrase(info: QuestionInfo, sentence: str, others: Sequence[str] = ()) -> str | None:
     """The answer phrase of `sentence` if it is fit to be said as *the* answer, or None.
 
     `answer_phrase` casts wide on purpose (the scorer and the evidence rules ask "does this sentence
@@ -270,7 +281,10 @@ def stated_phrase(info: QuestionInfo, sentence: str) -> str | None:
     "where" questions it is held to more: a sentence that leaves more than two candidate names says
     who or where only to a reader, so no phrase is stated ("A, B, C and D" is a guess); for "who", a
     name standing after "in", "at", "near", "outside" or "across" is where, not who, and a possessive
-    is the name ("Ana Vel's" -> "Ana Vel"). Other kinds keep `attached_phrase`.
+    is the name ("Ana Vel's" -> "Ana Vel"); and a lone capitalised word is no one unless the
+    sentence or one of the `others` (the answer's other quotes) gives it as the end of a longer name
+    ("Vel" after "Ana Vel"): alone it is as often a place, a people or a thing ("fled to Orla, forced
+    out by Ana Vel" says "Ana Vel", not "Orla and Ana Vel"). Other kinds keep `attached_phrase`.
     """
     if info.kind not in (PERSON, PLACE):
         return attached_phrase(info, sentence)
@@ -280,6 +294,10 @@ def stated_phrase(info: QuestionInfo, sentence: str) -> str | None:
     names = list(dict.fromkeys(_POSSESSIVE.sub("", sentence[a:b]) for a, b in sorted(spans)))
     if not names or len(names) > MAX_STATED_NAMES:
         return None
+    if info.kind == PERSON:  # after the count: a lone word still makes a sentence's list a guess
+        names = [n for n in names if " " in n or _longer_name(n, [sentence, *others])]
+        if not names:
+            return None
     return " and ".join(names) if info.kind == PERSON else _nearest(info, sentence, spans)
 
 

@@ -121,6 +121,29 @@ def test_a_who_or_where_phrase_is_stated_only_when_it_can_be_the_answer(
         assert text.startswith(opening)
 
 
+@pytest.mark.parametrize(
+    ("question", "texts", "opening"),
+    [
+        # a lone capitalised word is as often a place or a people as a person: no phrase
+        ("Who led the siege?", ["Tension with Velmar led to a siege by the royal army."], None),
+        ("Who produces the show?", ["The show is a Veldish drama made by a public broadcaster."], None),
+        # beside a full name, the lone word is left out of what is said
+        ("Who drove him out?", ["He fled to Orla when he was forced from his office by Ana Vel."], "Ana Vel [1]. "),
+        # a surname the answer's other quotes give in full is a person
+        ("Who called the trip desperate?",
+         ["The trip was called desperate by Vel.", "Ana Vel told reporters on Monday."], "Vel [1]. "),
+    ],
+)  # fmt: skip
+def test_a_lone_capitalised_word_is_stated_as_whom_only_as_the_end_of_a_longer_name(
+    question: str, texts: list[str], opening: str | None
+):
+    text = compose(draft(question, *texts))
+    if opening is None:
+        assert text.startswith(texts[0] + " [1]"), text
+    else:
+        assert text.startswith(opening), text
+
+
 def test_model_phrase_is_accepted_only_verbatim_and_of_the_right_kind():
     d = draft("When did the bridge open?", "It was repaired in 1990.", BRIDGE)
     assert read_phrase("4 May 1932 [2]", d).startswith("4 May 1932 [2]. " + BRIDGE + " [2]")

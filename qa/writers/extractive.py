@@ -44,7 +44,8 @@ def compose(draft: Draft) -> str:
         parts.append(f"The articles disagree on the {c.topic}: they give {values}.")
         opened = True
     else:
-        phrase = stated_phrase(draft.info, quotes[0].text) if quotes and clearly_best(quotes) else None
+        best = quotes[0].text if quotes and clearly_best(quotes) else None
+        phrase = stated_phrase(draft.info, best, [q.text for q in quotes[1:]]) if best else None
         if phrase:
             parts.append(f"{phrase.rstrip('.')} [1].")
             opened = True
