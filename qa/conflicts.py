@@ -11,16 +11,15 @@ thing: each must be among the best-scoring evidence for the question.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .evidence import next_sentence
-from .lexicon import MONTHS, WEEKDAYS
 from .phrase import attached_phrase
 from .question import DURATION, TIME
 from .text import fold, stem, words
+from .times import TimeValue, describe_time, segments, time_conflict, time_value
 from .tuning import (
     ATTACHED_SCORE,
     CLOSE_ALONE,
@@ -35,11 +34,8 @@ from .values import (
     ORG_WORDS,
     TALLY_WORDS,
     TIME_UNITS,
-    WEEKDAY,
-    YEAR,
     bare_value,
     comparable,
-    dates,
     describe_duration,
     describe_name,
     durations,
@@ -51,122 +47,7 @@ from .values import (
     strip_dateline,
 )
 
-__all__ = ["durations", "time_value", "time_conflict", "detect", "event_terms"]
-
-_WEEKDAYS = list(WEEKDAYS)
-_WEEKDAY = WEEKDAY
-_YEAR = YEAR
-_PART = re.compile(r"\b(morning|afternoon|evening|night|midnight|noon)\b", re.I)
-
-
-@dataclass
-class TimeValue:
-    dates: set[tuple[int, int]] = field(default_factory=set)
-    weekdays: set[str] = field(default_factory=set)
-    parts: set[str] = field(default_factory=set)
-    year: int | None = None
-    text: str = ""
-    years: set[int] = field(default_factory=set)  # years stated in the clauses read
-
-    def __bool__(self) -> bool:
-        return bool(self.dates or self.weekdays or self.parts or self.years)
-
-
-_BREAK = re.compile(
-    r";|\s(?:and|but) (?:will|would|was|were|is|has|had)\s|\s(?:that|after|before|while)\s|,\s(?=which|where|who)"
-    # ", the council said on Thursday": when it was said is not when it happens
-    r"|,\s(?=[^,;]{0,50}\b(?:said|says|told|announced|reported|confirmed|added)\s+(?:on\s+)?"
-    rf"(?:{'|'.join(WEEKDAYS)}|yesterday|today|late|earlier)\b)",
-    re.I,
-)
-
-
-def _segments(text: str) -> list[tuple[int, int]]:
-    """Clause-like spans of a sentence, cut before "that", "after", ", which", "; " and the like."""
-    cuts = [0] + [m.start() for m in _BREAK.finditer(text)] + [len(text)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
-
-
-def time_value(text: str, published: str | None = None, near: set[str] | None = None) -> TimeValue:
-    """The time expressions of a sentence; with `near`, only those in a clause that holds a word
-    whose stem is in `near` (the question's event: "left", "meeting", "end")."""
-    spans = [(0, len(text))]
-    if near is not None:
-        segments = _segments(text)
-        spans = []
-        for i, (a, b) in enumerate(segments):
-            ws = words(text[a:b])
-            if any(stem(w) in near for w in ws):
-                spans.append((a, b))
-                # "..., a meeting with his counterpart, which could take place around September 13":
-                # a relative clause right after the event word describes it
-                if i + 1 < len(segments) and any(stem(w) in near for w in ws[-5:]):
-                    nxt = text[segments[i + 1][0] : segments[i + 1][1]].lstrip(", ").lower()
-                    if nxt.startswith(("which", "where", "who")):
-                        spans.append(segments[i + 1])
-    v = TimeValue(text=text)
-    for a, b in spans:
-        part = text[a:b]
-        v.dates |= dates(part)
-        v.weekdays |= {w.lower() for w in _WEEKDAY.findall(part)}
-        v.parts |= {p.lower().replace("midnight", "night") for p in _PART.findall(part)}
-        v.years |= {int(y) for y in _YEAR.findall(part)}
-    years = _YEAR.findall(text)
-    v.year = int(years[0]) if years else (int(published[:4]) if published else None)
-    return v
-
-
-def _day_agrees(a: TimeValue, b: TimeValue) -> bool:
-    """Can a and b be about the same day?"""
-    if a.dates and b.dates:
-        return bool(a.dates & b.dates)
-    if a.weekdays and b.weekdays:
-        return bool(a.weekdays & b.weekdays)
-    dated, named = (a, b) if a.dates else (b, a)
-    if dated.dates and named.weekdays:
-        year = dated.year or named.year
-        if year is None:
-            return True
-        days = set()
-        for month, day in dated.dates:
-            try:
-                days.add(_WEEKDAYS[dt.date(year, month, day).weekday()])
-            except ValueError:
-                continue
-        return bool(days & named.weekdays) if days else True
-    return True
-
-
-def time_conflict(a: TimeValue, b: TimeValue) -> str | None:
-    """The kind of disagreement between two time claims, or None."""
-    if not (a and b):
-        return None
-    if not _day_agrees(a, b):
-        return "date"
-    if a.parts and b.parts and not (a.parts & b.parts):
-        return "time of day"
-    return None
-
-
-def _describe_time(v: TimeValue) -> str:
-    runs: list[list[tuple[int, int]]] = []
-    for m, d in sorted(v.dates):  # a range reads as one: "September 10 to 13"
-        if runs and runs[-1][-1] == (m, d - 1):
-            runs[-1].append((m, d))
-        else:
-            runs.append([(m, d)])
-
-    def run_text(run: list[tuple[int, int]]) -> str:
-        month = MONTHS[run[0][0] - 1].capitalize()
-        if len(run) > 2:
-            return f"{month} {run[0][1]} to {run[-1][1]}"
-        return ", ".join(f"{month} {d}" for _, d in run)
-
-    parts = [", ".join(run_text(r) for r in runs)] if runs else []
-    parts += sorted(w.capitalize() for w in v.weekdays)
-    parts += sorted(v.parts)
-    return " ".join(p for p in parts if p)
-
+__all__ = ["durations", "detect", "event_terms"]
 
 def question_names(info: QuestionInfo) -> set[str]:
     """Stems of the question's capitalised words after its first ("Mara", "Tellen", "Oskarby")."""
@@ -241,7 +122,7 @@ def _detect_time(
                 continue
             topic = time_conflict(va, vb)
             if topic:
-                return [Found(topic, [Side(_describe_time(va), qa_), Side(_describe_time(vb), qb)])]
+                return [Found(topic, [Side(describe_time(va), qa_), Side(describe_time(vb), qb)])]
     return []
 
 
@@ -348,7 +229,7 @@ def _noun(q) -> str:
 
 def _event_clauses(text: str, events: set[str]) -> str:
     """The clauses of a sentence that hold one of the question's event words ("" if none)."""
-    held = [text[a:b] for a, b in _segments(text) if any(stem(w) in events for w in words(text[a:b]))]
+    held = [text[a:b] for a, b in segments(text) if any(stem(w) in events for w in words(text[a:b]))]
     return " ".join(held)
 
 
@@ -450,9 +331,7 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
     for q in quotes:
         if q.similarity < min_similarity or q.source in out:
             continue
-        r = read_value(kind, info, q, events | info.term_set)
-        if r is None and kind in (NAME, PLACE_VALUE):
-            r = _continued(kind, info, q, quotes, events | info.term_set)
+        r = reading_in(kind, info, q, quotes, events | info.term_set)
         if r is not None:
             out[q.source] = r
     return list(out.values())
@@ -461,6 +340,13 @@ def readings(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity
 # A sentence that goes on about the subject of the one before: "Its board ...", "She ...". Not "It ..."
 # nor "The ...": each, tried, read a name from an unrelated sentence into a false disagreement.
 _PRONOUN_OPENING = re.compile(r"^[“\"]?(?:its|his|her|their|he|she|they)\b", re.I)
+_SUBJECT_PRONOUN = re.compile(r"^[“\"]?(?:he|she|they)\b", re.I)
+
+
+def reading_in(kind: str, info: QuestionInfo, q: Quote, quotes: list[Quote], events: set[str]) -> Reading | None:
+    """The value `q` gives, read with its neighbours among `quotes` where it names no one itself."""
+    r = read_value(kind, info, q, events)
+    return _continued(kind, info, q, quotes, events) if r is None and kind in (NAME, PLACE_VALUE) else r
 
 
 def _continued(kind: str, info: QuestionInfo, q: Quote, quotes: list[Quote], events: set[str]) -> Reading | None:
@@ -469,10 +355,30 @@ def _continued(kind: str, info: QuestionInfo, q: Quote, quotes: list[Quote], eve
     the team." The next sentence is read for the value; whether it is about the question is judged
     by `q`, which it continues (`Reading.about`)."""
     after = next_sentence(q, quotes)
-    if after is None or not _PRONOUN_OPENING.match(after.text):
+    if after is not None and _PRONOUN_OPENING.match(after.text):
+        r = read_value(kind, info, after, events, whole=True)  # it continues the question's words
+        return None if r is None else Reading(r.quote, r.values, r.shown, r.anchored, about=q)
+    return _subject_before(info, q, quotes) if kind == NAME and _SUBJECT_PRONOUN.match(q.text) else None
+
+
+def _subject_before(info: QuestionInfo, q: Quote, quotes: list[Quote]) -> Reading | None:
+    """The name the sentence before `q` opens with, when `q` is on the question and opens with "she",
+    "he" or "they": "Ana Vel, 49, joined the pilots in 2016. She takes over from ... in June." A
+    one-word name must be one elsewhere in the article too (a first word alone may be "Police")."""
+    before = next((c for c in quotes if next_sentence(c, [q]) is q), None)
+    found = names(before.text, asked_words(info)) if before is not None else []
+    if not found or not _opens_with(before.text, found[0]):
         return None
-    r = read_value(kind, info, after, events, whole=True)  # it continues the question's words: it need not repeat them
-    return None if r is None else Reading(r.quote, r.values, r.shown, r.anchored, about=q)
+    elsewhere = (c for c in quotes if c.source == before.source and c is not before)
+    if len(found[0]) == 1 and not any(found[0] & n for c in elsewhere for n in names(c.text)):
+        return None
+    return Reading(before, [found[0]], describe_name(before.text, found[0]), about=q)
+
+
+def _opens_with(text: str, name: frozenset[str]) -> bool:
+    """Does the sentence open with (a word of) the name?"""
+    first = re.match(r"\W*([\w’'-]+)", strip_dateline(text))
+    return bool(first) and _fold_word(first.group(1)) in name
 
 
 def _subject_terms(info: QuestionInfo) -> set[str]:

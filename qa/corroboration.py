@@ -30,12 +30,12 @@ from .conflicts import (
     asked_words,
     event_terms,
     read_value,
+    reading_in,
     same_subject,
-    time_conflict,
-    time_value,
     value_type,
 )
 from .text import words
+from .times import time_conflict, time_value
 from .tuning import COPY_CONTAINMENT, LOOSELY_RELEVANT, RELEVANT
 from .types import Answer, Citation, Conflict, EvidenceRow, Location, QuestionInfo, Quote
 from .values import durations, format_published, names, places, quantities
@@ -61,11 +61,11 @@ def corroborate(
     for q in pool:
         if q.similarity < min_similarity or q.source in best:
             continue
-        r = _reading(kind, info, q, events)
+        r = _reading(kind, info, q, events, pool)
         if r is not None:
             best[q.source] = (q, r)
     for q in cited:
-        mine = _reading(kind, info, q, events)
+        mine = _reading(kind, info, q, events, pool)
         if mine is None:
             continue
         have = {q.source} | {loc.source for loc in q.also_in}
@@ -101,13 +101,13 @@ def _events(info: QuestionInfo, stats) -> set[str]:
     return event_terms(info, stats) | info.term_set
 
 
-def _reading(kind: str, info: QuestionInfo, q: Quote, events: set[str]):
+def _reading(kind: str, info: QuestionInfo, q: Quote, events: set[str], pool: list[Quote] | None = None):
     if kind == DATE:
         v = time_value(q.text, q.published, events)
         return v if v.dates else None
     if kind == LENGTH:
         return durations(q.text) or None
-    return read_value(kind, info, q, events)
+    return reading_in(kind, info, q, pool, events) if pool is not None else read_value(kind, info, q, events)
 
 
 def _agrees(kind: str, a, b) -> bool:

@@ -283,8 +283,8 @@ def stated_phrase(info: QuestionInfo, sentence: str, others: Sequence[str] = ())
     name standing after "in", "at", "near", "outside" or "across" is where, not who, and a possessive
     is the name ("Ana Vel's" -> "Ana Vel"); and a lone capitalised word is no one unless the
     sentence or one of the `others` (the answer's other quotes) gives it as the end of a longer name
-    ("Vel" after "Ana Vel"): alone it is as often a place, a people or a thing ("fled to Orla, forced
-    out by Ana Vel" says "Ana Vel", not "Orla and Ana Vel"). Other kinds keep `attached_phrase`.
+    ("Vel" after "Ana Vel"): alone it is as often a place, a people or a thing ("fled to Vessmark, forced
+    out by Ana Vel" says "Ana Vel", not "Vessmark and Ana Vel"). Other kinds keep `attached_phrase`.
     """
     if info.kind not in (PERSON, PLACE):
         return attached_phrase(info, sentence)

@@ -289,3 +289,22 @@ def test_a_name_in_the_sentence_that_continues_a_quote_is_a_side():
     assert found[0].sides[1].quote is after
     unrelated = quote("b.txt", text.replace("Its board", "A farmer"), similarity=0.4, start=len(lead) + 1)
     assert detect(analyze(question), [first, topic, unrelated]) == []
+
+
+def test_she_in_the_sentence_on_the_question_is_the_name_the_sentence_before_opens_with():
+    """Both articles' sentences on the question say "She ..."; each names her in the sentence
+    before, which opens with her name: the two agree, and the second backs the first. A name that
+    the article gives nowhere else (a capitalised word opening a sentence) is no one."""
+    question = "Who will succeed Edo Varn as the growers' union chair?"
+    a_before = "Ana Vellis, 49, ran the seed cooperative for ten years."
+    a = quote("a.txt", "She takes over in June from Edo Varn as the growers' union chair.", start=len(a_before) + 1)
+    b_before = "Vellis, who farmed near the river for 22 years, starts in June."
+    b = quote("b.txt", "She replaces Edo Varn, the growers' union chair since 2009.", start=len(b_before) + 1)
+    elsewhere = quote("b.txt", "Trustees chose Vellis from a shortlist of three.", similarity=0.3, start=500)
+    pool = [a, b, quote("a.txt", a_before, similarity=0.3), quote("b.txt", b_before, similarity=0.3), elsewhere]
+    info = analyze(question)
+    assert detect(info, pool) == []
+    corroborate(info, [a], pool)
+    assert [loc.source for loc in a.also_in] == ["b.txt"]
+    alone = [quote("a.txt", a.text, start=a.start), quote("a.txt", "Police said the vote was close.", similarity=0.3)]
+    assert detect(info, [*alone, b, pool[3], elsewhere]) == []  # "Police" is no side

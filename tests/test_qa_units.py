@@ -6,11 +6,12 @@ import pytest
 
 from qa.assistant import normalize_history
 from qa.citations import split_answer, unquoted_values, verify
-from qa.conflicts import durations, time_conflict, time_value
+from qa.conflicts import durations
 from qa.evidence import merge_passages
 from qa.question import DURATION, NUMBER, OTHER, PERSON, PLACE, TIME, analyze, has_cue
 from qa.rewrite import needs_context, rule_rewrite
 from qa.text import content_terms, normalize_answer
+from qa.times import time_conflict, time_value
 from qa.types import Passage, Quote
 from qa.writers.extractive import is_phrase_reply
 
