@@ -78,6 +78,7 @@ def summarize(name: str, results: list[dict]) -> dict:
     if unanswerable:
         row["refused"] = sum(bool(s["refusal_correct"]) for s in unanswerable) / len(unanswerable)
         row["unanswerable_n"] = len(unanswerable)
+        row["stated_unanswerable"] = sum(bool(s.get("direct")) for s in unanswerable)  # a phrase said: wrong
     row["p50_ms"] = percentile(latencies, 50)
     row["errors"] = sum(bool(r.get("error")) for r in results)
     return row
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         p50 = f"{r['p50_ms']:.0f}" if r.get("p50_ms") is not None else ""
         direct = f"{pct(r, 'direct_correct')} of {r['direct_n']}" if "direct_n" in r else ""
+        if r.get("stated_unanswerable"):  # phrases said as the answer where the articles give none
+            direct = "; ".join(x for x in (direct, f"{r['stated_unanswerable']} stated where none answers") if x)
         lines.append(
             f"| {r['set']} | {r['n']} | {pct(r, 'correct')} | {pct(r, 'refused')} | {pct(r, 'false_refusals')} "
             f"| {pct(r, 'hit@5')} | {direct} | {r['false_conflicts']}/{r['no_conflict_n']} | {p50} |"

@@ -31,7 +31,8 @@ Design choices:
   comes from a gold source. Citation validity is the share whose quote equals text[start:end].
 * A direct answer is the short phrase an answer opens with ("4 May 1932 [1]."); `direct_correct`
   says whether that phrase itself holds a gold answer (the quotes after it may hold it when the
-  phrase does not: a wrong phrase is a wrong claim behind a valid citation).
+  phrase does not: a wrong phrase is a wrong claim behind a valid citation). On a question the
+  articles do not answer, `direct` says that a phrase was stated at all, which is always wrong.
 * Retrieval, accuracy and false-refusal metrics are over answerable questions; refusal accuracy
   over unanswerable ones; latency over all. A question that raises is recorded with its `error`,
   left out of the metrics and makes `sourced eval` exit 1; low scores never change the exit
@@ -276,6 +277,9 @@ def score_result(result: dict, k: int | None = None) -> dict:
             false_refusal=None,
             refusal_correct=s["refused"],
         )
+        # a phrase said as the answer where the articles give none is a wrong claim, whatever it says
+        s.update(direct=not s["refused"] and opening_phrase(result.get("answer", "")) is not None,
+                 direct_correct=None)
     return s
 
 

@@ -202,6 +202,14 @@ def test_a_wrong_direct_phrase_is_scored_wrong_even_when_the_quote_holds_the_gol
     assert score_result(plain)["direct"] is False and score_result(plain)["direct_correct"] is None
 
 
+def test_a_phrase_stated_where_the_articles_give_no_answer_is_counted():
+    stated = _result("s", "Quillport [1]. Tension with Quillport led to a siege. [1]", True, [], gold_answerable=False)
+    quoted = _result("q", "Tension with Quillport led to a siege. [1]", True, [], gold_answerable=False)
+    refused = _result("n", "The articles don't say.", False, [], gold_answerable=False)
+    assert [score_result(r)["direct"] for r in (stated, quoted, refused)] == [True, False, False]
+    assert score_result(stated)["refusal_correct"] is False and score_result(stated)["direct_correct"] is None
+
+
 def test_errors_are_counted_not_scored(results):
     broken = {**results[0], "id": "z", "error": "RuntimeError: boom", "latency_ms": None}
     m = metrics_from_results([*results, broken])
