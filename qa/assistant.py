@@ -310,7 +310,10 @@ class Assistant:
         evidence = select(info, quotes, answers, self.scorer.threshold, self.retriever.stats)
         evidence = refuse_without_value(info, attach(info, evidence, quotes))
         evidence = with_antecedent(info, evidence, quotes)
-        found = conflict_rules.detect(info, quotes, self.retriever.stats) if evidence.answerable else []
+        words_of = lambda source: self.document_words(source)[1]  # noqa: E731 - an article's stemmed words
+        found = []
+        if evidence.answerable:
+            found = conflict_rules.detect(info, quotes, self.retriever.stats, document_words=words_of)
         if found:
             evidence = _with_conflict_sides(evidence, found)
         if evidence.answerable:  # issue 15: other articles that state the same value in other words

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .evidence import next_sentence
+from .features import specifics
 from .phrase import attached_phrase
 from .question import DURATION, TIME
 from .text import fold, stem, words
@@ -411,13 +413,31 @@ def same_subject(
     return (near >= close and bool(info.term_set & a.terms & b.terms)) or near >= max(close, alone)
 
 
-def detect(info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = RELEVANT) -> list[Found]:
+def detect(
+    info: QuestionInfo, quotes: list[Quote], stats=None, min_similarity: float = RELEVANT,
+    document_words: Callable[[str], set[str]] | None = None,
+) -> list[Found]:
     """Disagreements between quotes of different articles on the value asked for.
 
     Dates and durations as described above; counts, amounts and percentages compared once
     normalised (`qa.values`); names and places by their words. Sides are groups of articles
-    that agree with each other, best-scoring first, one quote each.
+    that agree with each other, best-scoring first, one quote each. With `document_words` (an
+    article's stemmed words), a side's article must name every name the question does: "What share
+    of pupils in Veldmark ...?" is not answered by an article that never mentions Veldmark.
     """
+    found = _detect(info, quotes, stats, min_similarity)
+    names = [w for w in specifics(info.original or info.text) if not w[:1].isdigit()]
+    if document_words is None or not names:
+        return found
+    out = []
+    for f in found:
+        sides = [s for s in f.sides if all(n in document_words(s.quote.source) for n in names)]
+        if len(sides) >= 2:
+            out.append(Found(f.topic, sides))
+    return out
+
+
+def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: float) -> list[Found]:
     kind = value_type(info)
     if kind in (DATE, LENGTH) or kind is None:
         return _detect_time(info, quotes, stats, min_similarity, kind) or (

@@ -308,3 +308,17 @@ def test_she_in_the_sentence_on_the_question_is_the_name_the_sentence_before_ope
     assert [loc.source for loc in a.also_in] == ["b.txt"]
     alone = [quote("a.txt", a.text, start=a.start), quote("a.txt", "Police said the vote was close.", similarity=0.3)]
     assert detect(info, [*alone, b, pool[3], elsewhere]) == []  # "Police" is no side
+
+
+def test_a_side_whose_article_never_names_the_questions_subject_is_no_side():
+    """"What share of pupils in Veldmark ...?": an article about another country gives another share of
+    something else, not a disagreement. Both articles naming Veldmark do disagree."""
+    question = "In Veldmark, what percentage of secondary pupils attend private schools?"
+    a = quote("a.txt", "The share of secondary pupils in private schools reached 11.1%.")
+    b = quote("b.txt", "About 70% of secondary pupils attend private schools, the ministry said.")
+    info = analyze(question)
+    assert len(detect(info, [a, b])) == 1  # without the articles' words: the old reading
+    words = {"a.txt": {"veldmark", "pupil", "school"}, "b.txt": {"ostrava", "pupil", "school"}}
+    assert detect(info, [a, b], document_words=words.__getitem__) == []
+    words["b.txt"].add("veldmark")
+    assert [s.value for s in detect(info, [a, b], document_words=words.__getitem__)[0].sides] == ["11.1%", "About 70%"]
