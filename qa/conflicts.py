@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .evidence import next_sentence
+from .evidence import next_sentence, preceding
 from .features import specifics
 from .phrase import attached_phrase
 from .question import DURATION, TIME
@@ -367,7 +367,7 @@ def _subject_before(info: QuestionInfo, q: Quote, quotes: list[Quote]) -> Readin
     """The name the sentence before `q` opens with, when `q` is on the question and opens with "she",
     "he" or "they": "Ana Vel, 49, joined the pilots in 2016. She takes over from ... in June." A
     one-word name must be one elsewhere in the article too (a first word alone may be "Police")."""
-    before = next((c for c in quotes if next_sentence(c, [q]) is q), None)
+    before = next(iter(preceding(q, quotes)), None)
     found = names(before.text, asked_words(info)) if before is not None else []
     if not found or not _opens_with(before.text, found[0]):
         return None
@@ -426,12 +426,12 @@ def detect(
     of pupils in Veldmark ...?" is not answered by an article that never mentions Veldmark.
     """
     found = _detect(info, quotes, stats, min_similarity)
-    names = [w for w in specifics(info.original or info.text) if not w[:1].isdigit()]
-    if document_words is None or not names:
+    asked = [w for w in specifics(info.original or info.text) if not w[:1].isdigit()] if document_words else []
+    if not asked:
         return found
     out = []
     for f in found:
-        sides = [s for s in f.sides if all(n in document_words(s.quote.source) for n in names)]
+        sides = [s for s in f.sides if all(n in document_words(s.quote.source) for n in asked)]
         if len(sides) >= 2:
             out.append(Found(f.topic, sides))
     return out

@@ -29,7 +29,6 @@ from .conflicts import (
     agree,
     asked_words,
     event_terms,
-    read_value,
     reading_in,
     same_subject,
     value_type,
@@ -89,7 +88,7 @@ def corroborate(
 def _all_values(kind: str, info: QuestionInfo, q: Quote) -> list:
     """Each value of `kind` in a quote, one reading apiece (for the looser corroboration check)."""
     if kind in (DATE, LENGTH):
-        r = _reading(kind, info, q, info.term_set)
+        r = _reading(kind, info, q, info.term_set, [])
         return [r] if r is not None else []
     if kind in (NAME, PLACE_VALUE):
         found = (names if kind == NAME else places)(q.text, asked_words(info))
@@ -101,13 +100,13 @@ def _events(info: QuestionInfo, stats) -> set[str]:
     return event_terms(info, stats) | info.term_set
 
 
-def _reading(kind: str, info: QuestionInfo, q: Quote, events: set[str], pool: list[Quote] | None = None):
+def _reading(kind: str, info: QuestionInfo, q: Quote, events: set[str], pool: list[Quote]):
     if kind == DATE:
         v = time_value(q.text, q.published, events)
         return v if v.dates else None
     if kind == LENGTH:
         return durations(q.text) or None
-    return reading_in(kind, info, q, pool, events) if pool is not None else read_value(kind, info, q, events)
+    return reading_in(kind, info, q, pool, events)
 
 
 def _agrees(kind: str, a, b) -> bool:

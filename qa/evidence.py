@@ -119,7 +119,7 @@ def select(
     share = sum(idf[t] for t in unknown) / (sum(idf.values()) or 1.0)
     if answerable and share >= s.unknown and max(q.similarity for q in chosen) < s.unknown_exempt:
         answerable, reason = False, f"the question's key terms are in no article: {', '.join(unknown)}"
-    missing = unstated_figures(info.original or info.text, [*chosen, *_preceding(best, quotes)])
+    missing = unstated_figures(info.original or info.text, [*chosen, *preceding(best, quotes)])
     if answerable and missing:
         answerable, reason = False, f"no evidence sentence states the question's {', '.join(missing)}"
     return Evidence(chosen, answerable, reason, confidence)
@@ -177,7 +177,7 @@ def unstated_figures(question: str, quotes: list[Quote]) -> list[str]:
     return sorted(asked - stated)
 
 
-def _preceding(q: Quote, quotes: list[Quote]) -> list[Quote]:
+def preceding(q: Quote, quotes: list[Quote]) -> list[Quote]:
     """The retrieved sentence right before q in its article ("In 1624 ... . They sailed in seven ships.")."""
     return [c for c in quotes if next_sentence(c, [q]) is q]
 
@@ -262,7 +262,7 @@ def with_antecedent(info: QuestionInfo, evidence: Evidence, quotes: list[Quote])
     best = evidence.quotes[0]
     if info.kind != OTHER and attached_phrase(info, best.text) is None:
         return evidence  # the answer opens with this quote as it stands; its neighbours are the better use
-    before = next(iter(_preceding(best, quotes)), None)
+    before = next(iter(preceding(best, quotes)), None)
     if before is None or any(q is before for q in evidence.quotes[:2]):
         return evidence
     rest = [q for q in evidence.quotes[1:] if q is not before]
