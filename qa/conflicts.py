@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from .evidence import next_sentence, preceding
 from .features import specifics
-from .phrase import attached_phrase
-from .question import DURATION, TIME
+from .phrase import attached_phrase, stated_phrase
+from .question import DURATION, PERSON, TIME
 from .text import fold, stem, words
 from .times import TimeValue, describe_time, segments, time_conflict, time_value
 from .tuning import (
@@ -425,8 +425,8 @@ def detect(
     article's stemmed words), a side's article must name every name the question does: "What share
     of pupils in Veldmark ...?" is not answered by an article that never mentions Veldmark.
     """
-    found = _detect(info, quotes, stats, min_similarity)
     asked = [w for w in specifics(info.original or info.text) if not w[:1].isdigit()] if document_words else []
+    found = _detect(info, quotes, stats, min_similarity, loose=bool(asked))
     if not asked:
         return found
     out = []
@@ -437,7 +437,12 @@ def detect(
     return out
 
 
-def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: float) -> list[Found]:
+def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: float, loose: bool = False) -> list[Found]:
+    """With `loose`, a name or place question that the event-word readings give one article's value
+    for, or none, is read again from each article's best-scoring quotes (`_best_named`). Only then:
+    that reading has no subject test of its own, so the question must name its subject and each
+    side's article must name it too (`detect`); "Who was the head of the company?" over unrelated
+    articles names none."""
     kind = value_type(info)
     if kind in (DATE, LENGTH) or kind is None:
         return _detect_time(info, quotes, stats, min_similarity, kind) or (
@@ -446,6 +451,48 @@ def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: floa
     if len(quotes) < 2:
         return []
     rs = readings(info, quotes, stats, min_similarity)
+    found = _detect_readings(kind, info, quotes, rs, stats)
+    # where the readings leave one article or none with a value, not where they agree
+    if found or len(rs) > 1 or not loose or info.is_follow_up or kind not in (NAME, PLACE_VALUE):
+        return found
+    if kind == NAME and info.kind != PERSON:  # "which agency": no phrase to read a name from
+        return found
+    return _detect_readings(kind, info, quotes, _best_named(kind, info, quotes, stats), stats, same=False)
+
+
+def _best_named(kind: str, info: QuestionInfo, quotes: list[Quote], stats) -> list[Reading]:
+    """One reading per article: its best-scoring quote that names one place, or for "who" one person
+    with a full name that is fit to be said as the answer (`qa.phrase.stated_phrase`), if that quote
+    scores at least `ATTACHED_SCORE` of the best quote of all. The event-word readings miss a
+    sentence that gives the value in other words than the question ("came down in a field outside
+    Vessby" for "Where did the plane make its forced landing?", "its next director will be Ana Vel"
+    for "Who was appointed to head ...?") or sits under the relevance cosine; the learned score,
+    which weighs every question term and the value asked for, stands in for both."""
+    if not quotes:
+        return []
+    bound = ATTACHED_SCORE * quotes[0].score
+    events = event_terms(info, stats) | info.term_set
+    out: dict[str, Reading] = {}
+    for q in quotes:
+        if q.score < bound or q.source in out:
+            continue
+        if kind == NAME:
+            phrase = stated_phrase(info, q.text)
+            if phrase and " and " not in phrase and " " in phrase:
+                out[q.source] = Reading(q, [frozenset(words(phrase))], phrase)
+        elif (r := read_value(kind, info, q, events, whole=True)) is not None:
+            out[q.source] = r
+    rs = [r for r in out.values() if len(r.values) == 1]
+    # read more loosely than the event-word readings, so a mention of a side's name in any other
+    # article sets the two apart (`_named_in_another_role` lets a one-way mention of a full name be)
+    return [r for r in rs if not any(_mentions(quotes, o.quote.source, r) for o in rs if o is not r)]
+
+
+def _detect_readings(
+    kind: str, info: QuestionInfo, quotes: list[Quote], rs: list[Reading], stats, same: bool = True
+) -> list[Found]:
+    """Group the readings by agreement; the lead group's best reading against each other group's
+    (`same`: both quotes must also speak of the question's subject, `same_subject`)."""
     groups: list[list[Reading]] = []
     for r in rs:
         home = next((g for g in groups if agree(kind, g[0], r)), None)
@@ -468,7 +515,7 @@ def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: floa
             continue
         if kind in (NAME, PLACE_VALUE) and _named_in_another_role(quotes, lead, r):
             continue
-        if same_subject(info, lead.about or lead.quote, r.about or r.quote, stats, close=close):
+        if not same or same_subject(info, lead.about or lead.quote, r.about or r.quote, stats, close=close):
             sides.append(Side(r.shown, r.quote))
     if len(sides) < 2:
         return []

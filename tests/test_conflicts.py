@@ -3,6 +3,8 @@ across wording, copies, the disagreement sentence and the evidence table."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa.conflicts import detect, value_type
@@ -322,3 +324,38 @@ def test_a_side_whose_article_never_names_the_questions_subject_is_no_side():
     assert detect(info, [a, b], document_words=words.__getitem__) == []
     words["b.txt"].add("veldmark")
     assert [s.value for s in detect(info, [a, b], document_words=words.__getitem__)[0].sides] == ["11.1%", "About 70%"]
+
+
+def test_a_place_in_an_articles_best_scoring_sentence_is_a_side_under_the_relevance_cosine():
+    """The later article's sentence on the landing names the place in other words than the
+    question, and sits under the relevance cosine: as its article's best-scoring quote that names a
+    place, it is still a side, when both articles name what the question names. Scored far below the
+    best quote, naming a place the other article also names, or with nothing to check the articles
+    against, it is none."""
+    question = "Near which village did the glider from Tessendal Field make its forced landing?"
+    a = quote("a.txt", "The glider that came down on Monday landed in a field outside Brenmoor, the branch said.")
+    b_topic = quote("b.txt", "The glider had taken off from Tessendal Field an hour earlier.", similarity=0.65)
+    b_text = "A glider carrying two pilots made an emergency landing near Holtby on Monday afternoon."
+    b = replace(quote("b.txt", b_text, similarity=0.4, start=200), score=0.6)
+    info = analyze(question)
+    words = {"a.txt": {"tessend", "field", "glider"}, "b.txt": {"tessend", "field", "glider"}}.__getitem__
+    found = detect(info, [a, b_topic, b], document_words=words)
+    assert [s.value for s in found[0].sides] == ["Brenmoor", "Holtby"]
+    assert detect(info, [a, b_topic, b]) == []  # no article words to check the question's names against
+    assert detect(info, [a, b_topic, replace(b, score=0.3)], document_words=words) == []  # under 0.7 of the best
+    both = quote("a.txt", "Holtby's fire crew was also sent to the field.", similarity=0.3, start=300)
+    assert detect(info, [a, b_topic, b, both], document_words=words) == []
+
+
+def test_a_full_name_an_articles_best_scoring_sentence_gives_as_whom_is_a_side():
+    """ "Its next director will be Edo Varn" names the role in other words than "appointed to head":
+    the event-word readings read no name there, the article's best-scoring quote that states one does."""
+    question = "Who has been appointed to head the Vessmark Glass Museum?"
+    a = quote("a.txt", "The Vessmark Glass Museum has appointed Ana Vellis to head it from June.")
+    director = "The Vessmark Glass Museum said its next director will be Edo Varn."
+    b = replace(quote("b.txt", director, similarity=0.4), score=0.6)
+    words = {"a.txt": {"vessmark", "glass", "museum"}, "b.txt": {"vessmark", "glass", "museum"}}.__getitem__
+    found = detect(analyze(question), [a, b], document_words=words)
+    assert [s.value for s in found[0].sides] == ["Ana Vellis", "Edo Varn"]
+    one_word = replace(b, text="The Vessmark Glass Museum said its next director will be Varn.")
+    assert detect(analyze(question), [a, one_word], document_words=words) == []
