@@ -37,20 +37,23 @@ from .config import Config
 from .errors import EmptyQuestion, EmptyStore, QuestionTooLong
 from .evidence import attach, candidates, collect, merge_passages, refuse_without_value, select, with_antecedent
 from .features import document_word_sets
-from .question import analyze
+from .question import OTHER, analyze
 from .rerank import Reranker
 from .retrieval import Retriever
 from .rewrite import candidates as rewrite_candidates
 from .tuning import HISTORY_MESSAGES
 from .types import Answer, Conflict, ConflictSide, Draft, Evidence, Passage, Quote, set_pages
 from .writers.contract import Generator
-from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, is_phrase_reply, read_phrase
+from .writers.extractive import REFUSAL, ExtractiveGenerator, compose, is_phrase_reply, read_phrase, unread_phrase
 
 _MARKER = re.compile(r"\[\d+\]")
 # control and invisible formatting characters, and lone surrogates (undecodable bytes that
 # Python's surrogateescape lets into a command-line argument; no tokenizer takes them)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")
 _NONE = re.compile(r"^\W*none\W*$", re.I)
+_UNCHECKED = "The model's answer could not be checked against the articles; showing the passages themselves."
+_NO_PHRASE = "The language model found no short answer in these passages; showing the passages themselves."
+
 _UNSURE = re.compile(
     r"\b(i (do not|don't) know|(the )?(articles|passages|sources) (do not|don't) "
     r"(say|mention|state|contain)|not (mentioned|stated) in the)",
@@ -395,7 +398,13 @@ class Assistant:
         )
         quotes = [q.text for q in draft.evidence.quotes]
         guessed = is_phrase_reply(text) and unquoted_values(text, quotes, draft.standalone)
-        if ((_UNSURE.search(text) or _NONE.match(text)) and "[" not in text) or guessed:
+        # NONE from a reader asked to copy a phrase says "no short phrase" for a question that takes
+        # none ("What did she say ...?", "why"): only a typed question's NONE votes for refusal
+        unsure = bool(_UNSURE.search(text) or _NONE.match(text)) and "[" not in text
+        if unsure and draft.info.kind == OTHER and not guessed:
+            extractive.notices.append(_NO_PHRASE)
+            return extractive
+        if unsure or guessed:
             # The model votes for refusal: it says so, or it writes a value no evidence sentence holds
             # (asked to copy the answer, it guessed one). The scorer alone decides only when it is sure;
             # below that the two agree that the articles do not answer, and no stage may turn that into an
@@ -417,11 +426,14 @@ class Assistant:
         direct = read_phrase(text, draft)
         if direct is not None:
             text = direct
+        elif unread_phrase(text, draft):
+            # counted as a refusal vote instead, such replies refused a quarter of the dev answerable
+            # questions (docs/EVALUATION.md)
+            extractive.notices.append(_UNCHECKED)
+            return extractive
         checked = verify(text, draft.evidence.quotes, self.document_text, draft.standalone)
         if not checked.citations:
-            extractive.notices.append(
-                "The model's answer could not be checked against the articles; showing the passages themselves."
-            )
+            extractive.notices.append(_UNCHECKED)
             return extractive
         answer.text, answer.citations = checked.text, set_pages(checked.citations, self.store.document_pages)
         answer.conflicts = _conflicts(draft, checked.order)

@@ -303,6 +303,8 @@ def stated_phrase(info: QuestionInfo, sentence: str, others: Sequence[str] = ())
 
 def has_value(info: QuestionInfo, phrase: str) -> bool:
     """Does a phrase (a model's answer) hold a value of the kind the question asks for?"""
+    if info.kind == PLACE:  # a bare phrase has no preposition before the place: "Vessby station"
+        return bool(_spans_names("in " + phrase, place=True))
     return bool(_spans(info.kind, phrase, info)) or (info.kind == PERSON and bool(_spans_names(" " + phrase)))
 
 
@@ -340,3 +342,25 @@ def attached_phrase(info: QuestionInfo, sentence: str) -> str | None:
     if bare_value(sentence):
         return None
     return phrase if attached(statement(info.original or info.text, phrase), sentence) else None
+
+
+def fit_to_state(info: QuestionInfo, phrase: str, sentence: str, others: Sequence[str] = ()) -> bool:
+    """Is a phrase that a model copied from `sentence` fit to be said as the answer? It must pass
+    what the extractive answer's own phrase passes (`stated_phrase`): it says something the
+    question does not ("Vessmark [1]" for "Which mayor of Vessmark resigned?" repeats the question);
+    a date, number or duration must be attached to what the question asks about (`attached_phrase`:
+    "2019" of "their previous meeting took place in 2019" does not date the next one); and for "who",
+    a name after "in" or "at" is where, and a lone capitalised word is someone only as the end of a
+    longer name in the sentence or the `others` (the answer's other quotes)."""
+    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
+    if not _new(phrase, qwords):
+        return False
+    if info.kind in VALUED:
+        return not bare_value(sentence) and attached(statement(info.original or info.text, phrase), sentence)
+    if info.kind != PERSON:
+        return True
+    at = sentence.find(phrase)
+    if at > 0 and _AT_PLACE.search(sentence[:at]):
+        return False
+    names = [_POSSESSIVE.sub("", n.strip()) for n in re.split(r",|\band\b", phrase) if n.strip()]
+    return any(" " in n or _longer_name(n, [sentence, *others]) for n in names)

@@ -79,6 +79,10 @@ class FakeOpenAI:
             return "I don't know."
         if self.mode == "guess":  # a phrase in the asked-for format, with a value no sentence holds
             return "Platform 1066 [1]"
+        if self.mode == "none":  # the reader's "no phrase here"
+            return "NONE"
+        if self.mode == "repeat":  # a phrase copied from quote 1 that only repeats the question
+            return "Kim [1]"
         m = re.search(r"^\[1\] (.+)$", user, re.M)
         first = m.group(1).strip() if m else ""
         text = f"{first} [1]"

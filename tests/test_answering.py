@@ -18,7 +18,7 @@ from qa.question import analyze
 from qa.rewrite import candidates, exchanges
 from qa.text import content_terms
 from qa.types import Draft, Evidence, LexicalStats, Location, Quote
-from qa.writers.extractive import REFUSAL, compose, read_phrase
+from qa.writers.extractive import REFUSAL, compose, read_phrase, unread_phrase
 
 BRIDGE = "The bridge, built by Ana Vel, opened on 4 May 1932 after two years of work."
 
@@ -152,6 +152,29 @@ def test_model_phrase_is_accepted_only_verbatim_and_of_the_right_kind():
     assert read_phrase("Ana Vel [2]", d) is None  # a name for a "when" question
     assert read_phrase("4 May 1932 [9]", d) is None  # no such sentence
     assert read_phrase("The bridge opened in 1932 and was loved by all [2].", d) is None  # free text
+
+
+def test_a_model_phrase_is_held_to_what_the_extractive_phrase_is_held_to():
+    """A phrase the model copied verbatim is still no answer if it only repeats the question, if its
+    date is attached to another event, or, for "who", if it is a place or a lone capitalised word."""
+    mayor = draft("Which mayor of Vessmark resigned?", "The mayor of Vessmark resigned in March.")
+    assert read_phrase("Vessmark [1]", mayor) is None  # the question's own word
+    met = draft("When will the two leaders meet?", "Their previous meeting took place in 2019, officials said.")
+    assert read_phrase("2019 [1]", met) is None  # dates the last meeting, not the next
+    bridge = draft("When did the bridge open?", BRIDGE)
+    assert read_phrase("4 May 1932 [1]", bridge).startswith("4 May 1932 [1].")
+    who = draft("Who led the search?", "The search in Holtby was led by police, the council said.")
+    assert read_phrase("Holtby [1]", who) is None  # after "in": where, not who
+    lone = draft("Who opened the bridge?", "Veldmark opened the bridge in 1932.")
+    assert read_phrase("Veldmark [1]", lone) is None
+    full = draft("Who opened the bridge?", "Ana Vel opened the bridge in 1932.", "Vel cut the ribbon.")
+    assert read_phrase("Vel [2]", full).startswith("Vel [2].")  # the end of a longer name in another quote
+    assert read_phrase("Ana Vel [1]", full).startswith("Ana Vel [1].")
+    station = draft("At which station did the train arrive?", "The train arrived at Vessby station on Sunday.")
+    assert read_phrase("Vessby station [1]", station).startswith("Vessby station [1].")  # no "at" needed
+    assert not unread_phrase("Vessby station [1]", station)
+    assert unread_phrase("Holm station [1]", station) and unread_phrase("The train arrived [1]", mayor)
+    assert not unread_phrase("The train arrived at Vessby station on Sunday, and then it left again.", station)
 
 
 def test_follow_up_readings_offer_each_recent_exchange():

@@ -117,6 +117,30 @@ def test_a_model_that_guesses_a_value_no_quote_holds_votes_for_refusal(base, ser
         a.scorer.weights = weights
 
 
+def test_a_copied_phrase_that_only_repeats_the_question_shows_the_passages(base, server):
+    """ "Kim [1]" is verbatim in quote 1, but says nothing the question does not: no answer to state."""
+    server.mode = "repeat"
+    answer = with_server(base, server.url).ask(QUESTION)
+    assert answer.answerable and answer.generator == "extractive" and "Khasan" in answer.text
+    assert not answer.text.startswith("Kim [1]") and any("could not be checked" in n for n in answer.notices)
+
+
+def test_none_votes_for_refusal_only_for_a_question_that_takes_a_phrase(base, server):
+    """A copy-the-phrase reader's NONE to "What did ... say?" means no short phrase, not no answer."""
+    server.mode = "none"
+    a = with_server(base, server.url)
+    weights = a.scorer.weights
+    try:
+        a.scorer.weights = replace(weights, sure_threshold=1.01)  # the scorer is never sure
+        open_question = a.ask("What did the Kremlin say about the talks?")
+        assert open_question.answerable and open_question.generator == "extractive" and open_question.citations
+        assert any("no short answer" in n for n in open_question.notices)
+        typed = a.ask(QUESTION)
+        assert not typed.answerable and any("found no answer" in n for n in typed.notices)
+    finally:
+        a.scorer.weights = weights
+
+
 def test_unanswerable_question_never_reaches_the_model(base, server):
     answer = with_server(base, server.url).ask("What did Kim eat for breakfast?")
     assert not answer.answerable and answer.citations == [] and answer.related

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..phrase import has_value, stated_phrase
+from ..phrase import fit_to_state, has_value, stated_phrase
 from ..question import OTHER
 from ..tuning import MAX_PHRASE_WORDS, MAX_SUPPORT, PHRASE_MARGIN
 from ..types import Draft, Quote
@@ -73,12 +73,32 @@ def is_phrase_reply(reply: str) -> bool:
 
 
 def read_phrase(reply: str, draft: Draft) -> str | None:
-    """A model's "phrase [n]" reply as a direct answer, if the phrase is verbatim in quote n and holds
-    the kind of value asked for; None otherwise (the reply is then checked as free text).
+    """A model's "phrase [n]" reply as a direct answer, if the phrase is verbatim in quote n and fit to be
+    said as the answer (it holds the kind of value asked for, `qa.phrase.fit_to_state`); None otherwise.
 
     "4 May 1932 [2]" with quote 2 "The bridge opened on 4 May 1932." gives
     "4 May 1932 [2]. The bridge opened on 4 May 1932. [2]" (plus one more supporting quote).
     """
+    copied = _copied(reply, draft)
+    if copied is None or not _fit(copied[1], copied[0], draft):
+        return None
+    n, phrase = copied
+    quotes = draft.evidence.quotes
+    others = [i for i in range(1, len(quotes) + 1) if i != n][: MAX_SUPPORT - 1]
+    support = " ".join(f"{quotes[i - 1].text} [{i}]" for i in [n, *others])
+    return f"{phrase} [{n}]. {support}"
+
+
+def unread_phrase(reply: str, draft: Draft) -> bool:
+    """Is the reply in the phrase format ("phrase [n]", `is_phrase_reply`) but no phrase `read_phrase`
+    accepts: not verbatim in the quote it cites, or copied and no answer ("2019 [1]" from "their
+    previous meeting took place in 2019" for "When will they meet?")? Read as free text, such a short
+    reply would pass the citation check on its few words and replace the quotes that answer."""
+    return is_phrase_reply(reply) and _READ.match(reply) is not None and read_phrase(reply, draft) is None
+
+
+def _copied(reply: str, draft: Draft) -> tuple[int, str] | None:
+    """(n, the phrase in quote n's own spelling) if the reply is "phrase [n]" with the phrase verbatim in quote n."""
     m = _READ.match(reply)
     if not m:
         return None
@@ -88,14 +108,15 @@ def read_phrase(reply: str, draft: Draft) -> str | None:
         return None
     quote = quotes[n - 1].text
     at = quote.lower().find(phrase.lower())
-    if at < 0:
-        return None
-    phrase = quote[at : at + len(phrase)]  # the quote's own spelling
+    return None if at < 0 else (n, quote[at : at + len(phrase)])
+
+
+def _fit(phrase: str, n: int, draft: Draft) -> bool:
+    quotes = draft.evidence.quotes
+    quote = quotes[n - 1].text
     if draft.info.kind != OTHER and not has_value(draft.info, phrase):
-        return None
-    others = [i for i in range(1, len(quotes) + 1) if i != n][: MAX_SUPPORT - 1]
-    support = " ".join(f"{quotes[i - 1].text} [{i}]" for i in [n, *others])
-    return f"{phrase} [{n}]. {support}"
+        return False
+    return fit_to_state(draft.info, phrase, quote, [q.text for q in quotes if q.text != quote])
 
 
 class ExtractiveGenerator(Generator):
