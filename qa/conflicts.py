@@ -452,10 +452,10 @@ def _detect(info: QuestionInfo, quotes: list[Quote], stats, min_similarity: floa
         return []
     rs = readings(info, quotes, stats, min_similarity)
     found = _detect_readings(kind, info, quotes, rs, stats)
-    # where the readings leave one article or none with a value, not where they agree
-    if found or len(rs) > 1 or not loose or info.is_follow_up or kind not in (NAME, PLACE_VALUE):
-        return found
-    if kind == NAME and info.kind != PERSON:  # "which agency": no phrase to read a name from
+    # where the readings leave one article or none with a value, not where they agree; a name only
+    # for "who" ("which agency" gives no answer phrase to read a name from)
+    rereadable = kind == PLACE_VALUE or (kind == NAME and info.kind == PERSON)
+    if found or len(rs) > 1 or not loose or info.is_follow_up or not rereadable:
         return found
     return _detect_readings(kind, info, quotes, _best_named(kind, info, quotes, stats), stats, same=False)
 

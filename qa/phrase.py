@@ -234,8 +234,13 @@ def _new(span_text: str, question_words: set[str]) -> bool:
 
 def _candidates(info: QuestionInfo, sentence: str) -> list[tuple[int, int]]:
     """Spans of `sentence` holding a value of the asked kind that the question does not already hold."""
-    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
+    qwords = _question_words(info)
     return [(a, b) for a, b in _spans(info.kind, sentence, info) if _new(sentence[a:b], qwords)]
+
+
+def _question_words(info: QuestionInfo) -> set[str]:
+    """The question's words and their stems: what a phrase must go beyond (`_new`)."""
+    return {stem(w) for w in words(info.text)} | set(words(info.text))
 
 
 def answer_phrase(info: QuestionInfo, sentence: str) -> str | None:
@@ -339,9 +344,12 @@ def attached_phrase(info: QuestionInfo, sentence: str) -> str | None:
     phrase = answer_phrase(info, sentence)
     if phrase is None or info.kind not in VALUED:
         return phrase
-    if bare_value(sentence):
-        return None
-    return phrase if attached(statement(info.original or info.text, phrase), sentence) else None
+    return phrase if _attached(info, phrase, sentence) else None
+
+
+def _attached(info: QuestionInfo, phrase: str, sentence: str) -> bool:
+    """Does the sentence (not a bare date line) attach the value to what the question asks about?"""
+    return not bare_value(sentence) and attached(statement(info.original or info.text, phrase), sentence)
 
 
 def fit_to_state(info: QuestionInfo, phrase: str, sentence: str, others: Sequence[str] = ()) -> bool:
@@ -352,11 +360,10 @@ def fit_to_state(info: QuestionInfo, phrase: str, sentence: str, others: Sequenc
     "2019" of "their previous meeting took place in 2019" does not date the next one); and for "who",
     a name after "in" or "at" is where, and a lone capitalised word is someone only as the end of a
     longer name in the sentence or the `others` (the answer's other quotes)."""
-    qwords = {stem(w) for w in words(info.text)} | set(words(info.text))
-    if not _new(phrase, qwords):
+    if not _new(phrase, _question_words(info)):
         return False
     if info.kind in VALUED:
-        return not bare_value(sentence) and attached(statement(info.original or info.text, phrase), sentence)
+        return _attached(info, phrase, sentence)
     if info.kind != PERSON:
         return True
     at = sentence.find(phrase)

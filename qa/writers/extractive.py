@@ -80,9 +80,11 @@ def read_phrase(reply: str, draft: Draft) -> str | None:
     "4 May 1932 [2]. The bridge opened on 4 May 1932. [2]" (plus one more supporting quote).
     """
     copied = _copied(reply, draft)
-    if copied is None or not _fit(copied[1], copied[0], draft):
+    if copied is None:
         return None
     n, phrase = copied
+    if not _fit(phrase, n, draft):
+        return None
     quotes = draft.evidence.quotes
     others = [i for i in range(1, len(quotes) + 1) if i != n][: MAX_SUPPORT - 1]
     support = " ".join(f"{quotes[i - 1].text} [{i}]" for i in [n, *others])
@@ -112,6 +114,7 @@ def _copied(reply: str, draft: Draft) -> tuple[int, str] | None:
 
 
 def _fit(phrase: str, n: int, draft: Draft) -> bool:
+    """Is the phrase copied from quote n of the asked kind and fit to be stated (`fit_to_state`)?"""
     quotes = draft.evidence.quotes
     quote = quotes[n - 1].text
     if draft.info.kind != OTHER and not has_value(draft.info, phrase):
